@@ -1,0 +1,65 @@
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { checkProcessRecord, runBatch } from './createBatchProcessor.js';
+import { FullBatchFailureError } from './errors.js';
+import { type BatchHandlerOptions, HANDLER_KEYS, resolveOptions } from './options.js';
+import type { StandardSchemaV1 } from './standardSchema.js';
+import type { BodyOf, Envelope, ProcessRecord } from './types.js';
+
+/**
+ * A Lambda handler for SQS events that answers with a partial batch response.
+ * It fits wherever an `SQSHandler` from `@types/aws-lambda` is expected.
+ *
+ * @example
+ * ```ts
+ * import type { BatchHandler } from 'sqs-partial-batch';
+ *
+ * declare const handler: BatchHandler;
+ * const { batchItemFailures } = await handler({ Records: [] });
+ * ```
+ */
+export type BatchHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
+
+/**
+ * Wraps per-record logic into a Lambda handler for an SQS event source with
+ * `ReportBatchItemFailures`. Records that fail, fail validation or are not
+ * run (FIFO order, timeout) are returned in `batchItemFailures`; the others
+ * are deleted from the queue.
+ *
+ * @param processRecord - Called once per valid record with the typed record and
+ *   `{ context, signal, logger }`. Return to succeed; throw anything to fail the record.
+ * @param options - See {@link BatchHandlerOptions}; checked now, at cold start.
+ * @returns The Lambda handler.
+ * @throws {@link InvalidOptionsError} (at creation) when an option is unknown or has a bad value.
+ *   The handler throws {@link InvalidEventError} for an event that is not an SQS event, and
+ *   {@link FullBatchFailureError} when every record failed and `throwOnFullBatchFailure` is on.
+ * @example
+ * ```ts
+ * import { createBatchHandler } from 'sqs-partial-batch';
+ * import { z } from 'zod';
+ *
+ * const Order = z.object({ orderId: z.string(), amountCents: z.number().int() });
+ *
+ * export const handler = createBatchHandler(async (record) => {
+ *   await charge(record.body.orderId, record.body.amountCents);
+ * }, { schema: Order, concurrency: 8 });
+ * ```
+ */
+export function createBatchHandler<
+  Schema extends StandardSchemaV1 | undefined = undefined,
+  Env extends Envelope | undefined = undefined,
+>(processRecord: ProcessRecord<BodyOf<Schema, Env>>, options?: BatchHandlerOptions<Schema, Env>): BatchHandler {
+  checkProcessRecord(processRecord);
+  const resolved = resolveOptions(options, HANDLER_KEYS);
+  const run = processRecord as ProcessRecord<unknown>;
+  return async (event, context) => {
+    const result = await runBatch(event, context, resolved, run);
+    if (
+      resolved.throwOnFullBatchFailure &&
+      result.outcomes.length > 0 &&
+      result.outcomes.every((outcome) => outcome.status !== 'succeeded')
+    ) {
+      throw new FullBatchFailureError(result.outcomes);
+    }
+    return result.response;
+  };
+}

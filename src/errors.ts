@@ -1,0 +1,216 @@
+import type { RecordOutcome } from './types.js';
+
+/**
+ * Base class of every error this library throws or reports. Catch it to tell
+ * our errors from your own; switch on `code` to tell them apart.
+ *
+ * @example
+ * ```ts
+ * import { SqsPartialBatchError } from 'sqs-partial-batch';
+ *
+ * try {
+ *   await handler(event, context);
+ * } catch (error) {
+ *   if (error instanceof SqsPartialBatchError) console.error(error.code, error.message);
+ * }
+ * ```
+ */
+export abstract class SqsPartialBatchError extends Error {
+  override readonly name: string = 'SqsPartialBatchError';
+  /** A stable, machine-readable code, one per subclass. */
+  abstract readonly code: string;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** One problem found while validating a record body. */
+export interface ValidationIssue {
+  /** What is wrong, as the schema (or JSON parser) said it. */
+  readonly message: string;
+  /** Where in the body it is wrong; empty for the body as a whole. */
+  readonly path: readonly PropertyKey[];
+}
+
+/** Which step of reading a body failed. */
+export type ValidationStage = 'body' | 'json' | 'envelope' | 'schema';
+
+/**
+ * A record's body could not be read: it is not valid JSON, it is not the
+ * envelope that was configured, or the schema rejected it. The record is
+ * reported as a failure and `processRecord` is not called for it.
+ *
+ * @example
+ * ```ts
+ * import { RecordValidationError } from 'sqs-partial-batch';
+ *
+ * for (const outcome of result.outcomes) {
+ *   if (outcome.status === 'invalid' && outcome.error instanceof RecordValidationError) {
+ *     console.log(outcome.error.messageId, outcome.error.issues);
+ *   }
+ * }
+ * ```
+ */
+export class RecordValidationError extends SqsPartialBatchError {
+  override readonly name = 'RecordValidationError' as const;
+  readonly code = 'RECORD_VALIDATION' as const;
+  /** The SQS messageId of the record. */
+  readonly messageId: string;
+  /** Every issue found, never empty. */
+  readonly issues: readonly ValidationIssue[];
+  /** The step that failed. */
+  readonly stage: ValidationStage;
+
+  constructor(
+    messageId: string,
+    stage: ValidationStage,
+    issues: readonly ValidationIssue[],
+    options?: { cause?: unknown },
+  ) {
+    const list = issues.length > 0 ? issues : [{ message: 'Validation failed without issues', path: [] }];
+    super(
+      `Record ${JSON.stringify(messageId)} failed ${STAGE_LABEL[stage]}: ${list.map(formatIssue).join('; ')}`,
+      options,
+    );
+    this.messageId = messageId;
+    this.stage = stage;
+    this.issues = list;
+  }
+}
+
+const STAGE_LABEL: Record<ValidationStage, string> = {
+  body: 'body checks',
+  json: 'JSON parsing',
+  envelope: 'envelope checks',
+  schema: 'schema validation',
+};
+
+function formatIssue(issue: ValidationIssue): string {
+  if (issue.path.length === 0) return issue.message;
+  let path = '';
+  for (const key of issue.path) {
+    path += typeof key === 'number' ? `[${key}]` : `${path === '' ? '' : '.'}${String(key)}`;
+  }
+  return `${path}: ${issue.message}`;
+}
+
+/**
+ * Every record of a non-empty batch failed, and `throwOnFullBatchFailure` is
+ * on. Thrown by the handler so that Lambda counts an error and retries the
+ * batch; `outcomes` tells what happened to each record.
+ *
+ * @example
+ * ```ts
+ * import { FullBatchFailureError } from 'sqs-partial-batch';
+ *
+ * try {
+ *   await handler(event, context);
+ * } catch (error) {
+ *   if (error instanceof FullBatchFailureError) console.error(error.errors.map((e) => e.messageId));
+ * }
+ * ```
+ */
+export class FullBatchFailureError extends SqsPartialBatchError {
+  override readonly name = 'FullBatchFailureError' as const;
+  readonly code = 'FULL_BATCH_FAILURE' as const;
+  /** What happened to each record, in event order. */
+  readonly outcomes: readonly RecordOutcome[];
+  /** Each record's error (for skipped records, the reason they were not run). */
+  readonly errors: ReadonlyArray<{ readonly messageId: string; readonly error: unknown }>;
+
+  constructor(outcomes: readonly RecordOutcome[]) {
+    const errors = outcomes.map((outcome) => ({
+      messageId: outcome.messageId,
+      error:
+        'error' in outcome
+          ? outcome.error
+          : `skipped (${outcome.status === 'skipped' ? outcome.reason : outcome.status})`,
+    }));
+    const first = errors[0];
+    super(
+      `All ${outcomes.length} records of the batch failed, so the whole batch is returned to the queue.` +
+        (first ? ` First failure (${first.messageId}): ${describeError(first.error)}` : ''),
+      { cause: first?.error },
+    );
+    this.outcomes = outcomes;
+    this.errors = errors;
+  }
+}
+
+/**
+ * The event is not an SQS event this library can answer for: `Records` is
+ * missing or not an array, or a record has no `messageId`. No partial
+ * response could be trusted, so the handler throws.
+ *
+ * @example
+ * ```ts
+ * import { InvalidEventError } from 'sqs-partial-batch';
+ *
+ * await expect(handler({} as never)).rejects.toBeInstanceOf(InvalidEventError);
+ * ```
+ */
+export class InvalidEventError extends SqsPartialBatchError {
+  override readonly name = 'InvalidEventError' as const;
+  readonly code = 'INVALID_EVENT' as const;
+}
+
+/**
+ * An option passed to a factory is unknown or has a bad value. Thrown when the
+ * factory is called (at cold start), never per invocation.
+ *
+ * @example
+ * ```ts
+ * import { createBatchHandler, InvalidOptionsError } from 'sqs-partial-batch';
+ *
+ * expect(() => createBatchHandler(() => {}, { concurrency: 0 })).toThrow(InvalidOptionsError);
+ * ```
+ */
+export class InvalidOptionsError extends SqsPartialBatchError {
+  override readonly name = 'InvalidOptionsError' as const;
+  readonly code = 'INVALID_OPTIONS' as const;
+}
+
+/**
+ * The invocation ran out of time (its remaining time fell below
+ * `timeoutMarginMs`) before the record finished. It is the reason of the
+ * `signal` handed to `processRecord`, and the error of records that were still
+ * running when the handler returned.
+ *
+ * @example
+ * ```ts
+ * import { createBatchHandler, InvocationTimeoutError } from 'sqs-partial-batch';
+ *
+ * export const handler = createBatchHandler(async (record, { signal }) => {
+ *   await fetch(url, { signal }); // rejects with InvocationTimeoutError as the reason
+ * });
+ * ```
+ */
+export class InvocationTimeoutError extends SqsPartialBatchError {
+  override readonly name = 'InvocationTimeoutError' as const;
+  readonly code = 'INVOCATION_TIMEOUT' as const;
+}
+
+/**
+ * A one-line description of any thrown value (errors, strings, objects,
+ * `undefined`), for messages and logs.
+ *
+ * @param error - Anything that was thrown.
+ * @returns `Name: message` for errors, the string itself for strings, JSON and type otherwise.
+ * @example
+ * ```ts
+ * import { describeError } from 'sqs-partial-batch';
+ *
+ * describeError(new TypeError('boom')); // 'TypeError: boom'
+ * describeError({ code: 42 }); // '{"code":42} (object)'
+ * ```
+ */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  if (typeof error === 'string') return error;
+  try {
+    return `${String(JSON.stringify(error))} (${error === null ? 'null' : typeof error})`;
+  } catch {
+    return `${typeof error} value`;
+  }
+}

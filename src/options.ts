@@ -1,0 +1,243 @@
+import { InvalidOptionsError } from './errors.js';
+import type { StandardSchemaV1 } from './standardSchema.js';
+import type { BatchLogger, Envelope, FifoFailureMode } from './types.js';
+
+/**
+ * Options of {@link createBatchProcessor}; {@link createBatchHandler} takes
+ * these and `throwOnFullBatchFailure`.
+ *
+ * @example
+ * ```ts
+ * import type { BatchProcessorOptions } from 'sqs-partial-batch';
+ *
+ * const options: BatchProcessorOptions = { concurrency: 4, fifoFailure: 'stop-group' };
+ * ```
+ */
+export interface BatchProcessorOptions<
+  Schema extends StandardSchemaV1 | undefined = undefined,
+  Env extends Envelope | undefined = undefined,
+> {
+  /**
+   * A Standard Schema (zod, valibot, arktype, …) for the body. When set, the
+   * body is parsed as JSON (after unwrapping the envelope) and validated,
+   * asynchronously if the schema is async; `record.body` is the schema's
+   * output. A record that fails is reported as `invalid` and not processed.
+   * @default undefined (the body is the raw string)
+   */
+  readonly schema?: Schema;
+  /**
+   * Unwrap an SNS notification (`'sns'`: the JSON inside `Message`) or an
+   * EventBridge event (`'eventbridge'`: its `detail`) before validation.
+   * @default undefined (the body is the payload)
+   */
+  readonly envelope?: Env;
+  /**
+   * How many records may run at once. `1` runs them one at a time in event
+   * order. On FIFO queues a message group never has more than one record in
+   * flight, whatever this is.
+   * @default 1
+   */
+  readonly concurrency?: number;
+  /**
+   * On FIFO queues, what a failure stops: `'stop-batch'` starts no further
+   * record; `'stop-group'` skips the rest of the failed record's group only.
+   * Records not started are reported as failures, so order is kept.
+   * @default 'stop-batch'
+   */
+  readonly fifoFailure?: FifoFailureMode;
+  /**
+   * When the Lambda context says fewer than this many milliseconds remain, no
+   * record starts, `signal` aborts and the handler returns, reporting every
+   * record that has not succeeded. Ignored without a context.
+   * @default 1000
+   */
+  readonly timeoutMarginMs?: number;
+  /**
+   * Where failures are logged (one entry per failed record, at `error`).
+   * The Powertools Logger and `console` fit.
+   * @default undefined (nothing is logged)
+   */
+  readonly logger?: BatchLogger;
+}
+
+/**
+ * Options of {@link createBatchHandler}.
+ *
+ * @example
+ * ```ts
+ * import type { BatchHandlerOptions } from 'sqs-partial-batch';
+ *
+ * const options: BatchHandlerOptions = { concurrency: 8, throwOnFullBatchFailure: false };
+ * ```
+ */
+export interface BatchHandlerOptions<
+  Schema extends StandardSchemaV1 | undefined = undefined,
+  Env extends Envelope | undefined = undefined,
+> extends BatchProcessorOptions<Schema, Env> {
+  /**
+   * When every record of a non-empty batch fails, throw a
+   * `FullBatchFailureError` instead of returning every id, so that Lambda
+   * counts an error and its retry and scaling behaviour applies.
+   * @default true
+   */
+  readonly throwOnFullBatchFailure?: boolean;
+}
+
+/**
+ * The defaults of every option that has one.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULTS } from 'sqs-partial-batch';
+ *
+ * console.log(DEFAULTS.timeoutMarginMs); // 1000
+ * ```
+ */
+export const DEFAULTS = Object.freeze({
+  concurrency: 1,
+  fifoFailure: 'stop-batch',
+  timeoutMarginMs: 1000,
+  throwOnFullBatchFailure: true,
+} as const);
+
+/** Options with every default applied. */
+export interface ResolvedOptions {
+  readonly schema: StandardSchemaV1 | undefined;
+  readonly envelope: Envelope | undefined;
+  readonly concurrency: number;
+  readonly fifoFailure: FifoFailureMode;
+  readonly timeoutMarginMs: number;
+  readonly logger: BatchLogger | undefined;
+}
+
+const PROCESSOR_KEYS = ['schema', 'envelope', 'concurrency', 'fifoFailure', 'timeoutMarginMs', 'logger'] as const;
+/** Keys `createBatchHandler` accepts. */
+export const HANDLER_KEYS = [...PROCESSOR_KEYS, 'throwOnFullBatchFailure'] as const;
+
+/**
+ * Checks options and applies defaults. Throws `InvalidOptionsError` for an
+ * unknown key or a bad value.
+ */
+export function resolveOptions(
+  options: unknown,
+  allowedKeys: readonly string[] = PROCESSOR_KEYS,
+): ResolvedOptions & { readonly throwOnFullBatchFailure: boolean } {
+  if (options === undefined) options = {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidOptionsError(`Expected options to be an object, got ${describeValue(options)}`);
+  }
+  const input = options as Record<string, unknown>;
+  for (const key of Object.keys(input)) {
+    if (!allowedKeys.includes(key)) {
+      const suggestion = closest(key, allowedKeys);
+      throw new InvalidOptionsError(
+        `Unknown option \`${key}\`${suggestion ? ` (did you mean \`${suggestion}\`?)` : ''}. Expected one of: ${allowedKeys
+          .map((k) => `\`${k}\``)
+          .join(', ')}`,
+      );
+    }
+  }
+  const { schema, envelope, concurrency, fifoFailure, timeoutMarginMs, logger, throwOnFullBatchFailure } = input;
+  if (schema !== undefined && !isStandardSchema(schema)) {
+    throw new InvalidOptionsError(
+      `Expected \`schema\` to be a Standard Schema (an object with a \`~standard.validate\` function, such as a zod, valibot or arktype schema), got ${describeValue(schema)}`,
+    );
+  }
+  if (envelope !== undefined && envelope !== 'sns' && envelope !== 'eventbridge') {
+    throw new InvalidOptionsError(
+      `Expected \`envelope\` to be \`'sns'\` or \`'eventbridge'\`, got ${describeValue(envelope)}`,
+    );
+  }
+  if (concurrency !== undefined && !(Number.isSafeInteger(concurrency) && (concurrency as number) >= 1)) {
+    throw new InvalidOptionsError(`Expected \`concurrency\` to be an integer >= 1, got ${describeValue(concurrency)}`);
+  }
+  if (fifoFailure !== undefined && fifoFailure !== 'stop-batch' && fifoFailure !== 'stop-group') {
+    throw new InvalidOptionsError(
+      `Expected \`fifoFailure\` to be \`'stop-batch'\` or \`'stop-group'\`, got ${describeValue(fifoFailure)}`,
+    );
+  }
+  if (
+    timeoutMarginMs !== undefined &&
+    !(typeof timeoutMarginMs === 'number' && Number.isFinite(timeoutMarginMs) && timeoutMarginMs >= 0)
+  ) {
+    throw new InvalidOptionsError(
+      `Expected \`timeoutMarginMs\` to be a finite number >= 0, got ${describeValue(timeoutMarginMs)}`,
+    );
+  }
+  if (logger !== undefined && !isLogger(logger)) {
+    throw new InvalidOptionsError(
+      `Expected \`logger\` to be an object with \`debug\`, \`info\`, \`warn\` and \`error\` methods, got ${describeValue(logger)}`,
+    );
+  }
+  if (throwOnFullBatchFailure !== undefined && typeof throwOnFullBatchFailure !== 'boolean') {
+    throw new InvalidOptionsError(
+      `Expected \`throwOnFullBatchFailure\` to be a boolean, got ${describeValue(throwOnFullBatchFailure)}`,
+    );
+  }
+  return {
+    schema: schema as StandardSchemaV1 | undefined,
+    envelope: envelope as Envelope | undefined,
+    concurrency: (concurrency as number | undefined) ?? DEFAULTS.concurrency,
+    fifoFailure: (fifoFailure as FifoFailureMode | undefined) ?? DEFAULTS.fifoFailure,
+    timeoutMarginMs: (timeoutMarginMs as number | undefined) ?? DEFAULTS.timeoutMarginMs,
+    logger: logger as BatchLogger | undefined,
+    throwOnFullBatchFailure: (throwOnFullBatchFailure as boolean | undefined) ?? DEFAULTS.throwOnFullBatchFailure,
+  };
+}
+
+function isStandardSchema(value: unknown): value is StandardSchemaV1 {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
+  const props = (value as { '~standard'?: { validate?: unknown } })['~standard'];
+  return typeof props === 'object' && props !== null && typeof props.validate === 'function';
+}
+
+function isLogger(value: unknown): value is BatchLogger {
+  if (typeof value !== 'object' || value === null) return false;
+  const logger = value as Record<string, unknown>;
+  return ['debug', 'info', 'warn', 'error'].every((method) => typeof logger[method] === 'function');
+}
+
+/** Describes a value the way option errors quote it: `` `0` (number) ``. */
+export function describeValue(value: unknown): string {
+  if (value === null) return '`null` (null)';
+  if (Array.isArray(value)) return 'an array';
+  switch (typeof value) {
+    case 'string':
+      return `\`${JSON.stringify(value)}\` (string)`;
+    case 'function':
+      return 'a function';
+    case 'object':
+      return 'an object';
+    case 'symbol':
+      return `\`${String(value)}\` (symbol)`;
+    default:
+      return `\`${String(value)}\` (${typeof value})`;
+  }
+}
+
+/** The allowed key closest to a mistyped one, if it is close enough to be a typo. */
+function closest(key: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

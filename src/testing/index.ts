@@ -1,0 +1,1 @@
+export { lambdaContext, type SqsEventOptions, sqsEvent, sqsRecord } from './builders.js';

@@ -1,0 +1,190 @@
+import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import type { RecordValidationError } from './errors.js';
+import type { StandardSchemaV1 } from './standardSchema.js';
+
+/**
+ * Where the payload sits inside the SQS body.
+ * - `'sns'`: an SNS notification delivered to SQS (raw message delivery off);
+ *   the payload is the JSON inside `Message`.
+ * - `'eventbridge'`: an EventBridge event delivered to SQS; the payload is `detail`.
+ */
+export type Envelope = 'sns' | 'eventbridge';
+
+/**
+ * What to do with a FIFO batch after a record fails.
+ * - `'stop-batch'`: start no further record of any group.
+ * - `'stop-group'`: skip only the failed record's message group; other groups go on.
+ */
+export type FifoFailureMode = 'stop-batch' | 'stop-group';
+
+/**
+ * The type of `record.body` that a schema and an envelope give: the schema's
+ * output type when there is a schema; otherwise the raw string (the SNS
+ * `Message` string with the `'sns'` envelope, the parsed `detail` with
+ * `'eventbridge'`).
+ */
+export type BodyOf<
+  Schema extends StandardSchemaV1 | undefined,
+  Env extends Envelope | undefined,
+> = Schema extends StandardSchemaV1 ? SchemaOutput<Schema> : Env extends 'eventbridge' ? unknown : string;
+
+/**
+ * The output type of a Standard Schema: its declared `types.output`, or, for a
+ * hand-written schema that declares no types, what its `validate` returns.
+ *
+ * @example
+ * ```ts
+ * import type { SchemaOutput } from 'sqs-partial-batch';
+ * import { z } from 'zod';
+ *
+ * type Order = SchemaOutput<typeof Order>; // { orderId: string }
+ * const Order = z.object({ orderId: z.string() });
+ * ```
+ */
+export type SchemaOutput<Schema extends StandardSchemaV1> = Schema['~standard'] extends { readonly types?: infer T }
+  ? NonNullable<T> extends { readonly output: infer Output }
+    ? Output
+    : ValidatedOutput<Schema>
+  : ValidatedOutput<Schema>;
+
+type ValidatedOutput<Schema extends StandardSchemaV1> =
+  Awaited<ReturnType<Schema['~standard']['validate']>> extends infer R
+    ? R extends { readonly value: infer Output; readonly issues?: undefined }
+      ? Output
+      : never
+    : never;
+
+/**
+ * A record as `processRecord` sees it.
+ *
+ * @example
+ * ```ts
+ * import { createBatchHandler } from 'sqs-partial-batch';
+ *
+ * export const handler = createBatchHandler(async (record) => {
+ *   console.log(record.messageId, record.receiveCount, record.body.length);
+ * });
+ * ```
+ */
+export interface BatchRecord<TBody> {
+  /** The body: validated by the schema when one is set, else the raw string. */
+  readonly body: TBody;
+  /** The SQS message id. */
+  readonly messageId: string;
+  /** How many times SQS has delivered this message, this delivery included (`ApproximateReceiveCount`). */
+  readonly receiveCount: number;
+  /** The FIFO message group id; `undefined` on a standard queue. */
+  readonly messageGroupId: string | undefined;
+  /** The record exactly as Lambda delivered it. */
+  readonly raw: SQSRecord;
+}
+
+/**
+ * Anything that logs like the Powertools Logger or `console`: each method
+ * takes a message and structured attributes.
+ *
+ * @example
+ * ```ts
+ * import { Logger } from '@aws-lambda-powertools/logger';
+ * import type { BatchLogger } from 'sqs-partial-batch';
+ *
+ * const logger: BatchLogger = new Logger({ serviceName: 'orders' });
+ * ```
+ */
+export interface BatchLogger {
+  debug(message: string, attributes: Record<string, unknown>): void;
+  info(message: string, attributes: Record<string, unknown>): void;
+  warn(message: string, attributes: Record<string, unknown>): void;
+  error(message: string, attributes: Record<string, unknown>): void;
+}
+
+/**
+ * The second argument of `processRecord`: what the invocation knows.
+ *
+ * @example
+ * ```ts
+ * import { createBatchHandler } from 'sqs-partial-batch';
+ *
+ * export const handler = createBatchHandler(async (record, { signal, context }) => {
+ *   await fetch(`https://example.com/orders/${record.messageId}`, { signal });
+ *   console.log(context?.awsRequestId);
+ * });
+ * ```
+ */
+export interface RecordContext {
+  /** The Lambda context, when the handler was given one. */
+  readonly context: Context | undefined;
+  /** Aborts (with an `InvocationTimeoutError` reason) when the invocation is about to run out of time. */
+  readonly signal: AbortSignal;
+  /** The configured logger, if any. */
+  readonly logger: BatchLogger | undefined;
+}
+
+/**
+ * The user's per-record function. Return (or resolve) to succeed; throw (or
+ * reject) with anything to fail the record.
+ *
+ * @example
+ * ```ts
+ * import type { ProcessRecord } from 'sqs-partial-batch';
+ *
+ * const processRecord: ProcessRecord<string> = async (record) => {
+ *   if (record.body === '') throw new Error('empty body');
+ * };
+ * ```
+ */
+export type ProcessRecord<TBody> = (record: BatchRecord<TBody>, ctx: RecordContext) => unknown;
+
+/** Why a record was not started. */
+export type SkipReason = 'timeout' | 'fifo-batch-stopped' | 'fifo-group-stopped';
+
+/**
+ * What happened to one record. Only `succeeded` records are left out of
+ * `batchItemFailures`.
+ *
+ * @example
+ * ```ts
+ * import type { RecordOutcome } from 'sqs-partial-batch';
+ *
+ * function describe(outcome: RecordOutcome): string {
+ *   switch (outcome.status) {
+ *     case 'succeeded': return 'ok';
+ *     case 'failed': return String(outcome.error);
+ *     case 'invalid': return outcome.error.message;
+ *     case 'skipped': return outcome.reason;
+ *   }
+ * }
+ * ```
+ */
+export type RecordOutcome =
+  | { readonly status: 'succeeded'; readonly messageId: string; readonly index: number }
+  | { readonly status: 'failed'; readonly messageId: string; readonly index: number; readonly error: unknown }
+  | {
+      readonly status: 'invalid';
+      readonly messageId: string;
+      readonly index: number;
+      readonly error: RecordValidationError;
+    }
+  | { readonly status: 'skipped'; readonly messageId: string; readonly index: number; readonly reason: SkipReason };
+
+/** A record's status. */
+export type RecordStatus = RecordOutcome['status'];
+
+/**
+ * What a batch processor returns: the response for Lambda, and each record's
+ * outcome in event order.
+ *
+ * @example
+ * ```ts
+ * import { createBatchProcessor } from 'sqs-partial-batch';
+ *
+ * const processBatch = createBatchProcessor(async (record) => {});
+ * const { response, outcomes } = await processBatch(event, context);
+ * ```
+ */
+export interface BatchResult {
+  /** The value to return from the Lambda handler. */
+  readonly response: SQSBatchResponse;
+  /** One outcome per record, in event order. */
+  readonly outcomes: readonly RecordOutcome[];
+}

@@ -1,0 +1,131 @@
+// Installs the packed package into a fresh project, the way a user does, and
+// checks that it can be imported and required, that its types resolve (with
+// the schema's type reaching record.body), and that the README's quick start
+// type-checks and runs unchanged.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '../..');
+const own = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const work = mkdtempSync(join(tmpdir(), 'sqs-partial-batch-smoke-'));
+const run = (command, args, cwd) =>
+  execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+
+try {
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], root));
+  const tarball = join(work, packed[0].filename);
+  const files = packed[0].files.map((f) => f.path);
+  assert.ok(
+    files.every((f) => f === 'package.json' || f === 'README.md' || f === 'LICENSE' || f.startsWith('dist/')),
+    `unexpected files in the package: ${files}`,
+  );
+
+  const app = join(work, 'app');
+  mkdirSync(app);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'smoke-app', private: true, type: 'module' }));
+  run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      '--prefer-offline',
+      tarball,
+      `zod@${own.devDependencies.zod}`,
+    ],
+    app,
+  );
+
+  // The README's quick start, unchanged.
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const quickStart = /## Quick start\s+```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(quickStart, 'README has a "Quick start" ts block');
+  writeFileSync(join(app, 'handler.ts'), quickStart);
+  writeFileSync(
+    join(app, 'types.ts'),
+    `import { createBatchHandler, type BatchHandler } from 'sqs-partial-batch';
+import { sqsEvent } from 'sqs-partial-batch/testing';
+import type { SQSHandler } from 'aws-lambda';
+import { z } from 'zod';
+type IsAny<T> = 0 extends 1 & T ? true : false;
+const handler: BatchHandler = createBatchHandler((record) => {
+  const notAny: IsAny<typeof record.body> = false;
+  const id: string = record.body.orderId;
+  void notAny; void id;
+}, { schema: z.object({ orderId: z.string() }) });
+export const lambda: SQSHandler = handler;
+export const event = sqsEvent(['{}']);
+`,
+  );
+  writeFileSync(
+    join(app, 'require.cts'),
+    `import batch = require('sqs-partial-batch');
+type IsAny<T> = 0 extends 1 & T ? true : false;
+const notAny: IsAny<typeof batch.createBatchHandler> = false;
+export const handler = batch.createBatchHandler((record) => { const s: string = record.body; void s; void notAny; });
+`,
+  );
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        target: 'ES2022',
+        noEmit: true,
+        skipLibCheck: true,
+        types: [],
+      },
+      include: ['*.ts', '*.cts'],
+    }),
+  );
+  run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', app], app);
+
+  // Run the quick start: transpile it as a user's build would, and invoke it.
+  const ts = (await import('typescript')).default;
+  const js = ts.transpileModule(quickStart, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+  writeFileSync(join(app, 'handler.mjs'), js);
+  writeFileSync(
+    join(app, 'invoke.mjs'),
+    `import { handler } from './handler.mjs';
+import { sqsEvent, lambdaContext } from 'sqs-partial-batch/testing';
+const event = sqsEvent([{ orderId: 'o-1', amountCents: 100 }, { orderId: 'o-2' }, 'not json']);
+const response = await handler(event, lambdaContext());
+console.log(JSON.stringify({ ids: event.Records.map((r) => r.messageId), response }));
+`,
+  );
+  const invoked = JSON.parse(run(process.execPath, ['invoke.mjs'], app).trim().split('\n').at(-1));
+  assert.deepEqual(invoked.response, {
+    batchItemFailures: invoked.ids.slice(1).map((itemIdentifier) => ({ itemIdentifier })),
+  });
+
+  // CommonJS consumers.
+  writeFileSync(
+    join(app, 'check.cjs'),
+    `const assert = require('node:assert/strict');
+const { createBatchHandler, InvalidOptionsError, FullBatchFailureError } = require('sqs-partial-batch');
+const { sqsEvent } = require('sqs-partial-batch/testing');
+assert.throws(() => createBatchHandler(() => {}, { concurrency: 0 }), InvalidOptionsError);
+const handler = createBatchHandler((record) => { if (record.body === 'bad') throw new Error('bad'); });
+const event = sqsEvent(['ok', 'bad']);
+handler(event).then((response) => {
+  assert.deepEqual(response, { batchItemFailures: [{ itemIdentifier: event.Records[1].messageId }] });
+  return handler(sqsEvent(['bad'])).then(() => assert.fail('expected a throw'), (error) => assert.ok(error instanceof FullBatchFailureError));
+}).then(() => console.log('cjs ok'));
+`,
+  );
+  assert.equal(run(process.execPath, ['check.cjs'], app).trim(), 'cjs ok');
+
+  console.log(
+    `pack smoke test: ${packed[0].filename} (${packed[0].size} bytes packed, ${files.length} files) installs, imports, requires, type-checks and runs the README quick start`,
+  );
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+  format: ['esm', 'cjs'],
+  dts: true,
+  target: 'node20',
+  platform: 'node',
+  sourcemap: false,
+  clean: true,
+  treeshake: true,
+  splitting: false,
+});

@@ -1,0 +1,20 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      'sqs-partial-batch/testing': fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)),
+      'sqs-partial-batch': fileURLToPath(new URL('./src/index.ts', import.meta.url)),
+    },
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      reporter: ['text-summary', 'text'],
+      thresholds: { statements: 95, branches: 95, functions: 95, lines: 95 },
+    },
+  },
+});
