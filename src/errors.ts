@@ -25,7 +25,16 @@ export abstract class SqsPartialBatchError extends Error {
   }
 }
 
-/** One problem found while validating a record body. */
+/**
+ * One problem found while validating a record body.
+ *
+ * @example
+ * ```ts
+ * import type { ValidationIssue } from 'sqs-partial-batch';
+ *
+ * const issue: ValidationIssue = { message: 'Expected number', path: ['lines', 0, 'quantity'] };
+ * ```
+ */
 export interface ValidationIssue {
   /** What is wrong, as the schema (or JSON parser) said it. */
   readonly message: string;
@@ -33,7 +42,17 @@ export interface ValidationIssue {
   readonly path: readonly PropertyKey[];
 }
 
-/** Which step of reading a body failed. */
+/**
+ * Which step of reading a body failed: `body` (not a string), `json`,
+ * `envelope` (not the configured SNS or EventBridge shape) or `schema`.
+ *
+ * @example
+ * ```ts
+ * import { RecordValidationError } from 'sqs-partial-batch';
+ *
+ * const isBadJson = (error: unknown) => error instanceof RecordValidationError && error.stage === 'json';
+ * ```
+ */
 export type ValidationStage = 'body' | 'json' | 'envelope' | 'schema';
 
 /**

@@ -7,6 +7,14 @@ import type { StandardSchemaV1 } from './standardSchema.js';
  * - `'sns'`: an SNS notification delivered to SQS (raw message delivery off);
  *   the payload is the JSON inside `Message`.
  * - `'eventbridge'`: an EventBridge event delivered to SQS; the payload is `detail`.
+ *
+ * @example
+ * ```ts
+ * import { createBatchHandler, type Envelope } from 'sqs-partial-batch';
+ *
+ * const envelope: Envelope = 'sns';
+ * export const handler = createBatchHandler(async (record) => console.log(record.body), { envelope });
+ * ```
  */
 export type Envelope = 'sns' | 'eventbridge';
 
@@ -14,6 +22,14 @@ export type Envelope = 'sns' | 'eventbridge';
  * What to do with a FIFO batch after a record fails.
  * - `'stop-batch'`: start no further record of any group.
  * - `'stop-group'`: skip only the failed record's message group; other groups go on.
+ *
+ * @example
+ * ```ts
+ * import { createBatchHandler, type FifoFailureMode } from 'sqs-partial-batch';
+ *
+ * const fifoFailure: FifoFailureMode = 'stop-group';
+ * export const handler = createBatchHandler(async () => {}, { fifoFailure, concurrency: 4 });
+ * ```
  */
 export type FifoFailureMode = 'stop-batch' | 'stop-group';
 
@@ -22,6 +38,16 @@ export type FifoFailureMode = 'stop-batch' | 'stop-group';
  * output type when there is a schema; otherwise the raw string (the SNS
  * `Message` string with the `'sns'` envelope, the parsed `detail` with
  * `'eventbridge'`).
+ *
+ * @example
+ * ```ts
+ * import type { BodyOf } from 'sqs-partial-batch';
+ * import { z } from 'zod';
+ *
+ * const Order = z.object({ orderId: z.string() });
+ * type WithSchema = BodyOf<typeof Order, undefined>; // { orderId: string }
+ * type Raw = BodyOf<undefined, undefined>; // string
+ * ```
  */
 export type BodyOf<
   Schema extends StandardSchemaV1 | undefined,
@@ -135,7 +161,17 @@ export interface RecordContext {
  */
 export type ProcessRecord<TBody> = (record: BatchRecord<TBody>, ctx: RecordContext) => unknown;
 
-/** Why a record was not started. */
+/**
+ * Why a record was not started: the invocation ran out of time, or a FIFO
+ * failure stopped the batch or the record's group.
+ *
+ * @example
+ * ```ts
+ * import type { RecordOutcome, SkipReason } from 'sqs-partial-batch';
+ *
+ * const reasonOf = (o: RecordOutcome): SkipReason | undefined => (o.status === 'skipped' ? o.reason : undefined);
+ * ```
+ */
 export type SkipReason = 'timeout' | 'fifo-batch-stopped' | 'fifo-group-stopped';
 
 /**
@@ -167,7 +203,16 @@ export type RecordOutcome =
     }
   | { readonly status: 'skipped'; readonly messageId: string; readonly index: number; readonly reason: SkipReason };
 
-/** A record's status. */
+/**
+ * A record's status; every status but `succeeded` puts the record in `batchItemFailures`.
+ *
+ * @example
+ * ```ts
+ * import type { RecordStatus } from 'sqs-partial-batch';
+ *
+ * const counts: Record<RecordStatus, number> = { succeeded: 0, failed: 0, invalid: 0, skipped: 0 };
+ * ```
+ */
 export type RecordStatus = RecordOutcome['status'];
 
 /**

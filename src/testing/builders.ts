@@ -46,7 +46,17 @@ export function sqsRecord(body: unknown, overrides: Partial<SQSRecord> = {}): SQ
   };
 }
 
-/** Options of {@link sqsEvent}. */
+/**
+ * Options of {@link sqsEvent}.
+ *
+ * @example
+ * ```ts
+ * import { sqsEvent, type SqsEventOptions } from 'sqs-partial-batch/testing';
+ *
+ * const options: SqsEventOptions = { fifo: true, groupId: (i) => `customer-${i % 3}` };
+ * const event = sqsEvent(['a', 'b', 'c'], options);
+ * ```
+ */
 export interface SqsEventOptions {
   /** Build a FIFO event (default: true when `queueArn` ends in `.fifo`). */
   readonly fifo?: boolean;
