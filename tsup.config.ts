@@ -1,7 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    dynamodb: 'src/stores/dynamodb.ts',
+    redis: 'src/stores/redis.ts',
+    'testing/index': 'src/testing/index.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   target: 'node20',
@@ -10,4 +15,6 @@ export default defineConfig({
   clean: true,
   treeshake: true,
   splitting: false,
+  // Store entries import the core by its package name, so they share its error classes at run time.
+  external: ['sqs-partial-batch'],
 });

@@ -4,12 +4,15 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: {
     alias: {
+      'sqs-partial-batch/dynamodb': fileURLToPath(new URL('./src/stores/dynamodb.ts', import.meta.url)),
+      'sqs-partial-batch/redis': fileURLToPath(new URL('./src/stores/redis.ts', import.meta.url)),
       'sqs-partial-batch/testing': fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)),
       'sqs-partial-batch': fileURLToPath(new URL('./src/index.ts', import.meta.url)),
     },
   },
   test: {
     include: ['test/**/*.test.ts'],
+    reporters: ['default', ['json', { outputFile: 'reports/vitest.json' }]],
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],

@@ -51,6 +51,8 @@ function detail(outcome: RecordOutcome): string {
   switch (outcome.status) {
     case 'succeeded':
       return 'charged';
+    case 'duplicate':
+      return `already charged (key ${outcome.key})`;
     case 'failed':
       return outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
     case 'invalid':

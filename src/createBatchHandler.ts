@@ -2,6 +2,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { checkProcessRecord, runBatch } from './createBatchProcessor.js';
 import { FullBatchFailureError } from './errors.js';
 import { type BatchHandlerOptions, HANDLER_KEYS, resolveOptions } from './options.js';
+import { isSuccess } from './outcomes.js';
 import type { StandardSchemaV1 } from './standardSchema.js';
 import type { BodyOf, Envelope, ProcessRecord } from './types.js';
 
@@ -53,11 +54,7 @@ export function createBatchHandler<
   const run = processRecord as ProcessRecord<unknown>;
   return async (event, context) => {
     const result = await runBatch(event, context, resolved, run);
-    if (
-      resolved.throwOnFullBatchFailure &&
-      result.outcomes.length > 0 &&
-      result.outcomes.every((outcome) => outcome.status !== 'succeeded')
-    ) {
+    if (resolved.throwOnFullBatchFailure && result.outcomes.length > 0 && !result.outcomes.some(isSuccess)) {
       throw new FullBatchFailureError(result.outcomes);
     }
     return result.response;

@@ -2,12 +2,17 @@ import type { Context, SQSBatchItemFailure, SQSEvent, SQSRecord } from 'aws-lamb
 import { Deadline } from './deadline.js';
 import { InvalidOptionsError } from './errors.js';
 import { isFifoEvent, messageGroupIdOf, readRecords, receiveCountOf } from './event.js';
-import { type BatchProcessorOptions, describeValue, type ResolvedOptions, resolveOptions } from './options.js';
+import { BatchIdempotency } from './idempotency/guard.js';
+import type { ResolvedIdempotency } from './idempotency/options.js';
+import { describeValue } from './optionChecks.js';
+import { type BatchProcessorOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { isSuccess } from './outcomes.js';
 import { type ParsedBody, parseBody } from './parse.js';
 import { schedule } from './schedule.js';
 import type { StandardSchemaV1 } from './standardSchema.js';
 import type {
   BatchLogger,
+  BatchRecord,
   BatchResult,
   BodyOf,
   Envelope,
@@ -96,13 +101,16 @@ export async function runBatch(
   const outcomes: Array<RecordOutcome | undefined> = new Array(count);
   const started = new Uint8Array(count);
   const parsed: ParsedBody[] = new Array(count);
+  const batchRecords: Array<BatchRecord<unknown> | undefined> = new Array(count);
+  const guard = options.idempotency === undefined ? undefined : new BatchIdempotency(options.idempotency, count);
   let closed = false;
 
   const settle = (outcome: RecordOutcome): boolean => {
+    guard?.settled(outcome);
     if (closed) return false;
     outcomes[outcome.index] = outcome;
-    if (outcome.status === 'succeeded') return true;
-    if (logger !== undefined && outcome.status !== 'skipped') {
+    if (isSuccess(outcome)) return true;
+    if (outcome.status !== 'skipped') {
       log(logger, 'error', outcome.status === 'invalid' ? 'Record failed validation' : 'Record failed', {
         messageId: outcome.messageId,
         error: outcome.error,
@@ -113,22 +121,25 @@ export async function runBatch(
 
   const runRecord = (index: number): boolean | PromiseLike<boolean> => {
     started[index] = 1;
-    const raw = records[index] as SQSRecord;
-    const { messageId } = raw;
-    const body = parsed[index] as ParsedBody;
-    if (!body.ok) return settle({ status: 'invalid', messageId, index, error: body.error });
+    const record = batchRecords[index];
+    if (record === undefined) {
+      const { messageId } = records[index] as SQSRecord;
+      return settle({
+        status: 'invalid',
+        messageId,
+        index,
+        error: (parsed[index] as ParsedBody & { ok: false }).error,
+      });
+    }
+    const gate = guard?.gate(index);
+    if (gate !== undefined && gate.kind !== 'run') {
+      if (gate.kind === 'decided') return settle(gate.outcome);
+      return (guard as BatchIdempotency).follow(record, index, gate).then(settle);
+    }
+    const { messageId } = record;
     let result: unknown;
     try {
-      result = processRecord(
-        {
-          body: body.body,
-          messageId,
-          receiveCount: receiveCountOf(raw),
-          messageGroupId: messageGroupIdOf(raw),
-          raw,
-        },
-        ctx,
-      );
+      result = processRecord(record, ctx);
     } catch (error) {
       return settle({ status: 'failed', messageId, index, error });
     }
@@ -144,26 +155,55 @@ export async function runBatch(
   };
 
   const fifo = isFifoEvent(records);
-  const work = parseAll(records, options, parsed).then(() =>
-    schedule(
-      {
-        count,
-        concurrency: options.concurrency,
-        groups: fifo ? records.map(messageGroupIdOf) : undefined,
-        fifoFailure: options.fifoFailure,
-        canStart: () => deadline.hasTime(),
-        skip,
-      },
-      runRecord,
-    ),
-  );
+  const work = parseAll(records, options, parsed)
+    .then(() => {
+      for (let index = 0; index < count; index++) {
+        const body = parsed[index] as ParsedBody;
+        if (body.ok) batchRecords[index] = toBatchRecord(records[index] as SQSRecord, body.body);
+      }
+      if (guard === undefined) return;
+      const inProgressUntil =
+        Date.now() + (deadline.remainingMs() ?? (options.idempotency as ResolvedIdempotency).inProgressMs);
+      return guard.claim(batchRecords, inProgressUntil, deadline.expired);
+    })
+    .then(() =>
+      schedule(
+        {
+          count,
+          concurrency: options.concurrency,
+          groups: fifo ? records.map(messageGroupIdOf) : undefined,
+          fifoFailure: options.fifoFailure,
+          canStart: () => deadline.hasTime(),
+          skip,
+        },
+        runRecord,
+      ),
+    );
   try {
     await Promise.race([work, deadline.expired]);
   } finally {
     closed = true;
     deadline.dispose();
   }
-  return finish(records, outcomes, started, deadline.signal.reason, options);
+  const result = finish(records, outcomes, started, deadline.signal.reason, logger);
+  if (guard !== undefined) {
+    await guard.finish(
+      result.outcomes,
+      (index) => started[index] === 1 && outcomes[index] === undefined,
+      (error) => log(logger, 'error', 'Idempotency store call failed; records keep their outcome', { error }),
+    );
+  }
+  return result;
+}
+
+function toBatchRecord(raw: SQSRecord, body: unknown): BatchRecord<unknown> {
+  return {
+    body,
+    messageId: raw.messageId,
+    receiveCount: receiveCountOf(raw),
+    messageGroupId: messageGroupIdOf(raw),
+    raw,
+  };
 }
 
 /** Reads every body; waits only if a schema validated asynchronously. */
@@ -195,9 +235,8 @@ function finish(
   partial: ReadonlyArray<RecordOutcome | undefined>,
   started: Uint8Array,
   timeoutReason: unknown,
-  options: ResolvedOptions,
+  logger: BatchLogger | undefined,
 ): BatchResult {
-  const { logger } = options;
   const outcomes: RecordOutcome[] = new Array(records.length);
   const batchItemFailures: SQSBatchItemFailure[] = [];
   const reported = new Set<string>();
@@ -224,7 +263,7 @@ function finish(
       skipped[outcome.reason] = ids;
     }
     outcomes[index] = outcome;
-    if (outcome.status !== 'succeeded' && !reported.has(messageId)) {
+    if (!isSuccess(outcome) && !reported.has(messageId)) {
       reported.add(messageId);
       batchItemFailures.push({ itemIdentifier: messageId });
     }

@@ -38,6 +38,12 @@ export class Deadline {
     return false;
   }
 
+  /** Milliseconds until Lambda ends the invocation, if the context can tell. */
+  remainingMs(): number | undefined {
+    const left = this.remaining?.();
+    return left === undefined || Number.isNaN(left) ? undefined : left;
+  }
+
   /** Clears the timer; call once the batch is answered. */
   dispose(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);

@@ -211,6 +211,113 @@ export class InvocationTimeoutError extends SqsPartialBatchError {
 }
 
 /**
+ * A record's payload differs from the payload first seen with its
+ * idempotency key (`validatePayload: true`): the same key was reused for a
+ * different event. The record fails; its work does not run.
+ *
+ * @example
+ * ```ts
+ * import { IdempotencyPayloadMismatchError } from 'sqs-partial-batch';
+ *
+ * const mismatched = result.outcomes.filter((o) => o.status === 'failed' && o.error instanceof IdempotencyPayloadMismatchError);
+ * ```
+ */
+export class IdempotencyPayloadMismatchError extends SqsPartialBatchError {
+  override readonly name = 'IdempotencyPayloadMismatchError' as const;
+  readonly code = 'IDEMPOTENCY_PAYLOAD_MISMATCH' as const;
+
+  constructor(
+    /** The record's messageId. */
+    readonly messageId: string,
+    /** The idempotency key. */
+    readonly key: string,
+  ) {
+    super(
+      `Record ${JSON.stringify(messageId)} has idempotency key ${JSON.stringify(key)}, which was first seen with a different payload; the record is not processed`,
+    );
+  }
+}
+
+/**
+ * Another invocation (or an earlier record of this batch) holds the record's
+ * idempotency key and has not finished. The record fails without running, so
+ * SQS delivers it again later, when the outcome is known.
+ *
+ * @example
+ * ```ts
+ * import { IdempotencyInProgressError } from 'sqs-partial-batch';
+ *
+ * if (outcome.status === 'failed' && outcome.error instanceof IdempotencyInProgressError) retryLater(outcome.messageId);
+ * ```
+ */
+export class IdempotencyInProgressError extends SqsPartialBatchError {
+  override readonly name = 'IdempotencyInProgressError' as const;
+  readonly code = 'IDEMPOTENCY_IN_PROGRESS' as const;
+
+  constructor(
+    /** The record's messageId. */
+    readonly messageId: string,
+    /** The idempotency key. */
+    readonly key: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Record ${JSON.stringify(messageId)}: idempotency key ${JSON.stringify(key)} ${detail}`, options);
+  }
+}
+
+/**
+ * The idempotency store failed or did not answer in time. When claiming, the
+ * affected records fail without running (fail closed); when completing or
+ * releasing, the error is logged and the records keep their outcome.
+ *
+ * @example
+ * ```ts
+ * import { IdempotencyStoreError } from 'sqs-partial-batch';
+ *
+ * if (error instanceof IdempotencyStoreError) console.error(error.operation, error.cause);
+ * ```
+ */
+export class IdempotencyStoreError extends SqsPartialBatchError {
+  override readonly name = 'IdempotencyStoreError' as const;
+  readonly code = 'IDEMPOTENCY_STORE' as const;
+
+  constructor(
+    /** What the store was asked to do. */
+    readonly operation: 'claim' | 'complete' | 'release',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * The `idempotency.key` function threw, or returned something other than a
+ * non-empty string. The record fails without running.
+ *
+ * @example
+ * ```ts
+ * import { IdempotencyKeyError } from 'sqs-partial-batch';
+ *
+ * const badKeys = outcomes.filter((o) => o.status === 'failed' && o.error instanceof IdempotencyKeyError);
+ * ```
+ */
+export class IdempotencyKeyError extends SqsPartialBatchError {
+  override readonly name = 'IdempotencyKeyError' as const;
+  readonly code = 'IDEMPOTENCY_KEY' as const;
+
+  constructor(
+    /** The record's messageId. */
+    readonly messageId: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Record ${JSON.stringify(messageId)}: ${message}`, options);
+  }
+}
+
+/**
  * A one-line description of any thrown value (errors, strings, objects,
  * `undefined`), for messages and logs.
  *

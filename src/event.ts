@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import { InvalidEventError } from './errors.js';
-import { describeValue } from './options.js';
+import { describeValue } from './optionChecks.js';
 
 /**
  * Returns the event's records after checking the shape the response depends

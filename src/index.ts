@@ -3,6 +3,10 @@ export { type BatchProcessor, createBatchProcessor } from './createBatchProcesso
 export {
   describeError,
   FullBatchFailureError,
+  IdempotencyInProgressError,
+  IdempotencyKeyError,
+  IdempotencyPayloadMismatchError,
+  IdempotencyStoreError,
   InvalidEventError,
   InvalidOptionsError,
   InvocationTimeoutError,
@@ -11,8 +15,18 @@ export {
   type ValidationIssue,
   type ValidationStage,
 } from './errors.js';
+export type { IdempotencyOptions } from './idempotency/options.js';
+export type {
+  ClaimResult,
+  IdempotencyClaim,
+  IdempotencyCompletion,
+  IdempotencyRelease,
+  IdempotencyStore,
+} from './idempotency/store.js';
 export { type BatchHandlerOptions, type BatchProcessorOptions, DEFAULTS } from './options.js';
+export { isSuccess } from './outcomes.js';
 export type { StandardSchemaV1 } from './standardSchema.js';
+export { MemoryIdempotencyStore, type MemoryIdempotencyStoreOptions } from './stores/memory.js';
 export type {
   BatchLogger,
   BatchRecord,

@@ -1,6 +1,13 @@
 import { InvalidOptionsError } from './errors.js';
+import {
+  IDEMPOTENCY_DEFAULTS,
+  type IdempotencyOptions,
+  type ResolvedIdempotency,
+  resolveIdempotency,
+} from './idempotency/options.js';
+import { describeValue, rejectUnknownKeys } from './optionChecks.js';
 import type { StandardSchemaV1 } from './standardSchema.js';
-import type { BatchLogger, Envelope, FifoFailureMode } from './types.js';
+import type { BatchLogger, BodyOf, Envelope, FifoFailureMode } from './types.js';
 
 /**
  * Options of {@link createBatchProcessor}; {@link createBatchHandler} takes
@@ -58,6 +65,12 @@ export interface BatchProcessorOptions<
    * @default undefined (nothing is logged)
    */
   readonly logger?: BatchLogger;
+  /**
+   * Run each record's work once per key, across redeliveries and duplicate
+   * sends, with a pluggable store. See {@link IdempotencyOptions}.
+   * @default undefined (no idempotency)
+   */
+  readonly idempotency?: IdempotencyOptions<BodyOf<Schema, Env>>;
 }
 
 /**
@@ -91,6 +104,7 @@ export interface BatchHandlerOptions<
  * import { DEFAULTS } from 'sqs-partial-batch';
  *
  * console.log(DEFAULTS.timeoutMarginMs); // 1000
+ * console.log(DEFAULTS.idempotency.ttlSeconds); // 86400
  * ```
  */
 export const DEFAULTS = Object.freeze({
@@ -98,6 +112,7 @@ export const DEFAULTS = Object.freeze({
   fifoFailure: 'stop-batch',
   timeoutMarginMs: 1000,
   throwOnFullBatchFailure: true,
+  idempotency: IDEMPOTENCY_DEFAULTS,
 } as const);
 
 /** Options with every default applied. */
@@ -108,9 +123,18 @@ export interface ResolvedOptions {
   readonly fifoFailure: FifoFailureMode;
   readonly timeoutMarginMs: number;
   readonly logger: BatchLogger | undefined;
+  readonly idempotency: ResolvedIdempotency | undefined;
 }
 
-const PROCESSOR_KEYS = ['schema', 'envelope', 'concurrency', 'fifoFailure', 'timeoutMarginMs', 'logger'] as const;
+const PROCESSOR_KEYS = [
+  'schema',
+  'envelope',
+  'concurrency',
+  'fifoFailure',
+  'timeoutMarginMs',
+  'logger',
+  'idempotency',
+] as const;
 /** Keys `createBatchHandler` accepts. */
 export const HANDLER_KEYS = [...PROCESSOR_KEYS, 'throwOnFullBatchFailure'] as const;
 
@@ -127,17 +151,9 @@ export function resolveOptions(
     throw new InvalidOptionsError(`Expected options to be an object, got ${describeValue(options)}`);
   }
   const input = options as Record<string, unknown>;
-  for (const key of Object.keys(input)) {
-    if (!allowedKeys.includes(key)) {
-      const suggestion = closest(key, allowedKeys);
-      throw new InvalidOptionsError(
-        `Unknown option \`${key}\`${suggestion ? ` (did you mean \`${suggestion}\`?)` : ''}. Expected one of: ${allowedKeys
-          .map((k) => `\`${k}\``)
-          .join(', ')}`,
-      );
-    }
-  }
-  const { schema, envelope, concurrency, fifoFailure, timeoutMarginMs, logger, throwOnFullBatchFailure } = input;
+  rejectUnknownKeys(input, allowedKeys);
+  const { schema, envelope, concurrency, fifoFailure, timeoutMarginMs, logger, throwOnFullBatchFailure, idempotency } =
+    input;
   if (schema !== undefined && !isStandardSchema(schema)) {
     throw new InvalidOptionsError(
       `Expected \`schema\` to be a Standard Schema (an object with a \`~standard.validate\` function, such as a zod, valibot or arktype schema), got ${describeValue(schema)}`,
@@ -181,6 +197,7 @@ export function resolveOptions(
     fifoFailure: (fifoFailure as FifoFailureMode | undefined) ?? DEFAULTS.fifoFailure,
     timeoutMarginMs: (timeoutMarginMs as number | undefined) ?? DEFAULTS.timeoutMarginMs,
     logger: logger as BatchLogger | undefined,
+    idempotency: resolveIdempotency(idempotency),
     throwOnFullBatchFailure: (throwOnFullBatchFailure as boolean | undefined) ?? DEFAULTS.throwOnFullBatchFailure,
   };
 }
@@ -195,49 +212,4 @@ function isLogger(value: unknown): value is BatchLogger {
   if (typeof value !== 'object' || value === null) return false;
   const logger = value as Record<string, unknown>;
   return ['debug', 'info', 'warn', 'error'].every((method) => typeof logger[method] === 'function');
-}
-
-/** Describes a value the way option errors quote it: `` `0` (number) ``. */
-export function describeValue(value: unknown): string {
-  if (value === null) return '`null` (null)';
-  if (Array.isArray(value)) return 'an array';
-  switch (typeof value) {
-    case 'string':
-      return `\`${JSON.stringify(value)}\` (string)`;
-    case 'function':
-      return 'a function';
-    case 'object':
-      return 'an object';
-    case 'symbol':
-      return `\`${String(value)}\` (symbol)`;
-    default:
-      return `\`${String(value)}\` (${typeof value})`;
-  }
-}
-
-/** The allowed key closest to a mistyped one, if it is close enough to be a typo. */
-function closest(key: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
-  for (const candidate of candidates) {
-    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

@@ -175,8 +175,15 @@ export type ProcessRecord<TBody> = (record: BatchRecord<TBody>, ctx: RecordConte
 export type SkipReason = 'timeout' | 'fifo-batch-stopped' | 'fifo-group-stopped';
 
 /**
- * What happened to one record. Only `succeeded` records are left out of
- * `batchItemFailures`.
+ * What happened to one record. `succeeded` and `duplicate` records are left
+ * out of `batchItemFailures` (SQS deletes them); every other status is reported.
+ * - `succeeded`: `processRecord` returned.
+ * - `duplicate`: its idempotency key's work was already done (in an earlier
+ *   invocation, or by an earlier record of this batch); `processRecord` was not called.
+ * - `failed`: `processRecord` threw, the record was still running when time ran
+ *   out, or idempotency could not let it run (`error` says which).
+ * - `invalid`: the body failed parsing or validation.
+ * - `skipped`: not started (FIFO order or time).
  *
  * @example
  * ```ts
@@ -185,6 +192,7 @@ export type SkipReason = 'timeout' | 'fifo-batch-stopped' | 'fifo-group-stopped'
  * function describe(outcome: RecordOutcome): string {
  *   switch (outcome.status) {
  *     case 'succeeded': return 'ok';
+ *     case 'duplicate': return `already done (${outcome.key})`;
  *     case 'failed': return String(outcome.error);
  *     case 'invalid': return outcome.error.message;
  *     case 'skipped': return outcome.reason;
@@ -194,6 +202,7 @@ export type SkipReason = 'timeout' | 'fifo-batch-stopped' | 'fifo-group-stopped'
  */
 export type RecordOutcome =
   | { readonly status: 'succeeded'; readonly messageId: string; readonly index: number }
+  | { readonly status: 'duplicate'; readonly messageId: string; readonly index: number; readonly key: string }
   | { readonly status: 'failed'; readonly messageId: string; readonly index: number; readonly error: unknown }
   | {
       readonly status: 'invalid';
@@ -204,13 +213,14 @@ export type RecordOutcome =
   | { readonly status: 'skipped'; readonly messageId: string; readonly index: number; readonly reason: SkipReason };
 
 /**
- * A record's status; every status but `succeeded` puts the record in `batchItemFailures`.
+ * A record's status; every status but `succeeded` and `duplicate` puts the
+ * record in `batchItemFailures`.
  *
  * @example
  * ```ts
  * import type { RecordStatus } from 'sqs-partial-batch';
  *
- * const counts: Record<RecordStatus, number> = { succeeded: 0, failed: 0, invalid: 0, skipped: 0 };
+ * const counts: Record<RecordStatus, number> = { succeeded: 0, duplicate: 0, failed: 0, invalid: 0, skipped: 0 };
  * ```
  */
 export type RecordStatus = RecordOutcome['status'];

@@ -123,6 +123,27 @@ handler(event).then((response) => {
   );
   assert.equal(run(process.execPath, ['check.cjs'], app).trim(), 'cjs ok');
 
+  // Store entry points load without their peer clients, and share the core's error classes.
+  const shared = (ext, load) =>
+    writeFileSync(
+      join(app, `shared.${ext}`),
+      `${load}
+try { new RedisIdempotencyStore({ client: {} }); throw new Error('expected a throw'); }
+catch (error) { if (!(error instanceof InvalidOptionsError)) throw error; }
+console.log('shared ok');
+`,
+    );
+  shared(
+    'mjs',
+    "import { InvalidOptionsError } from 'sqs-partial-batch';\nimport { RedisIdempotencyStore } from 'sqs-partial-batch/redis';",
+  );
+  shared(
+    'cjs',
+    "const { InvalidOptionsError } = require('sqs-partial-batch');\nconst { RedisIdempotencyStore } = require('sqs-partial-batch/redis');",
+  );
+  assert.equal(run(process.execPath, ['shared.mjs'], app).trim(), 'shared ok');
+  assert.equal(run(process.execPath, ['shared.cjs'], app).trim(), 'shared ok');
+
   console.log(
     `pack smoke test: ${packed[0].filename} (${packed[0].size} bytes packed, ${files.length} files) installs, imports, requires, type-checks and runs the README quick start`,
   );

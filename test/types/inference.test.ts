@@ -1,5 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSHandler, SQSRecord } from 'aws-lambda';
+import type { Redis } from 'ioredis';
+import type { createClient } from 'redis';
 import * as v from 'valibot';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
@@ -10,10 +12,14 @@ import {
   type BatchResult,
   createBatchHandler,
   createBatchProcessor,
+  type IdempotencyStore,
   InvalidOptionsError,
+  MemoryIdempotencyStore,
   type RecordContext,
   type RecordOutcome,
 } from '../../src/index.js';
+import type { DynamoDBIdempotencyStore } from '../../src/stores/dynamodb.js';
+import type { IoRedisLike, NodeRedisLike, RedisIdempotencyStore } from '../../src/stores/redis.js';
 
 const Order = z.object({ orderId: z.string(), amountCents: z.number().int() });
 type Order = z.output<typeof Order>;
@@ -118,6 +124,8 @@ describe('the handler fits Lambda', () => {
       switch (outcome.status) {
         case 'succeeded':
           return outcome.messageId;
+        case 'duplicate':
+          return outcome.key;
         case 'failed':
           return String(outcome.error);
         case 'invalid':
@@ -144,5 +152,40 @@ describe('hand-written schemas', () => {
         },
       },
     });
+  });
+});
+
+describe('idempotency options', () => {
+  it('types the key function from the schema', () => {
+    createBatchHandler(() => {}, {
+      schema: Order,
+      idempotency: {
+        store: new MemoryIdempotencyStore(),
+        key: (record) => {
+          expectTypeOf(record.body).toEqualTypeOf<Order>();
+          return record.body.orderId;
+        },
+      },
+    });
+    createBatchHandler(() => {}, {
+      idempotency: {
+        store: new MemoryIdempotencyStore(),
+        key: (record) => {
+          expectTypeOf(record.body).toEqualTypeOf<string>();
+          return record.messageId;
+        },
+      },
+    });
+  });
+
+  it('accepts the three stores as IdempotencyStore', () => {
+    expectTypeOf<MemoryIdempotencyStore>().toMatchTypeOf<IdempotencyStore>();
+    expectTypeOf<RedisIdempotencyStore>().toMatchTypeOf<IdempotencyStore>();
+    expectTypeOf<DynamoDBIdempotencyStore>().toMatchTypeOf<IdempotencyStore>();
+  });
+
+  it('accepts ioredis and node-redis clients', () => {
+    expectTypeOf<Redis>().toMatchTypeOf<IoRedisLike>();
+    expectTypeOf<ReturnType<typeof createClient>>().toMatchTypeOf<NodeRedisLike>();
   });
 });

@@ -91,7 +91,9 @@ describe('option checks at factory time', () => {
       fifoFailure: 'stop-batch',
       timeoutMarginMs: 1000,
       throwOnFullBatchFailure: true,
+      idempotency: { ttlSeconds: 86_400, validatePayload: false, inProgressTtlSeconds: 900, timeoutMs: 5000 },
     });
     expect(Object.isFrozen(DEFAULTS)).toBe(true);
+    expect(Object.isFrozen(DEFAULTS.idempotency)).toBe(true);
   });
 });

@@ -1,0 +1,234 @@
+import { createHash } from 'node:crypto';
+import {
+  type ClaimResult,
+  type IdempotencyClaim,
+  type IdempotencyCompletion,
+  type IdempotencyRelease,
+  type IdempotencyStore,
+  InvalidOptionsError,
+} from 'sqs-partial-batch';
+
+/**
+ * The one method this store needs from an ioredis client (`Redis` or `Cluster`).
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * import type { IoRedisLike } from 'sqs-partial-batch/redis';
+ *
+ * const client: IoRedisLike = new Redis(process.env.REDIS_URL!);
+ * ```
+ */
+export interface IoRedisLike {
+  call(command: string, ...args: Array<string | number>): Promise<unknown>;
+}
+
+/**
+ * The one method this store needs from a node-redis client (`redis` or `@redis/client`).
+ *
+ * @example
+ * ```ts
+ * import { createClient } from 'redis';
+ * import type { NodeRedisLike } from 'sqs-partial-batch/redis';
+ *
+ * const client: NodeRedisLike = await createClient({ url: process.env.REDIS_URL }).connect();
+ * ```
+ */
+export interface NodeRedisLike {
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+/**
+ * Options of {@link RedisIdempotencyStore}.
+ *
+ * @example
+ * ```ts
+ * import type { RedisIdempotencyStoreOptions } from 'sqs-partial-batch/redis';
+ * import { Redis } from 'ioredis';
+ *
+ * const options: RedisIdempotencyStoreOptions = { client: new Redis(), keyPrefix: 'orders:idempotency:' };
+ * ```
+ */
+export interface RedisIdempotencyStoreOptions {
+  /** A connected ioredis or node-redis client. The store never connects, quits or configures it. */
+  readonly client: IoRedisLike | NodeRedisLike;
+  /**
+   * Put before every key. For Redis Cluster, use a hash tag (`'{idempotency}:'`)
+   * so that one batch's keys share a slot and one script can hold them.
+   * @default 'sqs-partial-batch:'
+   */
+  readonly keyPrefix?: string;
+}
+
+/** Keys per script call: big batches are split so one call never blocks Redis for long. */
+const CHUNK = 500;
+
+// Entries are strings `state|token|until|hash`: state `p` (in progress) or `c`
+// (completed), `until` in epoch ms from the caller's clock. Redis expires the key
+// at `until` too (PX), and the scripts compare `until` with the caller's `now`, so
+// correctness does not depend on when Redis deletes it.
+
+const CLAIM = `local now = tonumber(ARGV[1])
+local out = {}
+for i = 1, #KEYS do
+  local current = redis.call('GET', KEYS[i])
+  if current then
+    local untilMs = tonumber(string.match(current, '^[^|]*|[^|]*|([^|]*)'))
+    if untilMs == nil or untilMs <= now then current = false end
+  end
+  if current then
+    out[i] = current
+  else
+    local base = 1 + (i - 1) * 3
+    local untilMs = tonumber(ARGV[base + 2])
+    redis.call('SET', KEYS[i], 'p|' .. ARGV[base + 1] .. '|' .. ARGV[base + 2] .. '|' .. ARGV[base + 3], 'PX', math.max(1, untilMs - now))
+    out[i] = ''
+  end
+end
+return out`;
+
+const COMPLETE = `local now = tonumber(ARGV[1])
+for i = 1, #KEYS do
+  local base = 1 + (i - 1) * 3
+  local untilMs = tonumber(ARGV[base + 2])
+  redis.call('SET', KEYS[i], 'c|' .. ARGV[base + 1] .. '|' .. ARGV[base + 2] .. '|' .. ARGV[base + 3], 'PX', math.max(1, untilMs - now))
+end
+return #KEYS`;
+
+const RELEASE = `local released = 0
+for i = 1, #KEYS do
+  local current = redis.call('GET', KEYS[i])
+  if current and string.match(current, '^p|([^|]*)|') == ARGV[i] then
+    redis.call('DEL', KEYS[i])
+    released = released + 1
+  end
+end
+return released`;
+
+interface Script {
+  readonly source: string;
+  readonly sha: string;
+}
+
+const script = (source: string): Script => ({ source, sha: createHash('sha1').update(source).digest('hex') });
+const SCRIPTS = { claim: script(CLAIM), complete: script(COMPLETE), release: script(RELEASE) };
+
+/**
+ * An idempotency store on Redis (or Valkey), for ioredis and node-redis clients.
+ * Each batch's claims are one script call (one round trip), and so are its
+ * completions and its releases; every script runs atomically on the server.
+ * Scripts are called by SHA and sent once per server when it does not know them.
+ *
+ * @example
+ * ```ts
+ * import { createBatchHandler } from 'sqs-partial-batch';
+ * import { RedisIdempotencyStore } from 'sqs-partial-batch/redis';
+ * import { Redis } from 'ioredis';
+ *
+ * const store = new RedisIdempotencyStore({ client: new Redis(process.env.REDIS_URL!) });
+ * export const handler = createBatchHandler(async (record) => {}, { idempotency: { store } });
+ * ```
+ */
+export class RedisIdempotencyStore implements IdempotencyStore {
+  private readonly send: (args: string[]) => Promise<unknown>;
+  private readonly prefix: string;
+
+  /**
+   * @param options - See {@link RedisIdempotencyStoreOptions}.
+   * @throws InvalidOptionsError when `client` is neither an ioredis nor a node-redis client, or `keyPrefix` is not a string.
+   */
+  constructor(options: RedisIdempotencyStoreOptions) {
+    const { client, keyPrefix = 'sqs-partial-batch:' } = options ?? ({} as RedisIdempotencyStoreOptions);
+    if (typeof client === 'object' && client !== null && typeof (client as IoRedisLike).call === 'function') {
+      const io = client as IoRedisLike;
+      this.send = ([command, ...args]) => io.call(command as string, ...args);
+    } else if (
+      typeof client === 'object' &&
+      client !== null &&
+      typeof (client as NodeRedisLike).sendCommand === 'function'
+    ) {
+      const node = client as NodeRedisLike;
+      this.send = (args) => node.sendCommand(args);
+    } else {
+      throw new InvalidOptionsError(
+        `Expected \`client\` to be an ioredis client (with \`call\`) or a node-redis client (with \`sendCommand\`), got ${describe(client)}`,
+      );
+    }
+    if (typeof keyPrefix !== 'string') {
+      throw new InvalidOptionsError(`Expected \`keyPrefix\` to be a string, got ${describe(keyPrefix)}`);
+    }
+    this.prefix = keyPrefix;
+  }
+
+  async claim(claims: readonly IdempotencyClaim[], now: number): Promise<readonly ClaimResult[]> {
+    const replies = await this.chunked(claims, (chunk) =>
+      this.run(
+        SCRIPTS.claim,
+        chunk.map((c) => c.key),
+        [
+          String(Math.floor(now)),
+          ...chunk.flatMap((c) => [c.token, String(Math.ceil(c.inProgressUntil)), c.payloadHash ?? '']),
+        ],
+      ),
+    );
+    return replies.map(parseClaimReply);
+  }
+
+  async complete(completions: readonly IdempotencyCompletion[]): Promise<void> {
+    const now = String(Date.now());
+    await this.chunked(completions, async (chunk) => {
+      await this.run(
+        SCRIPTS.complete,
+        chunk.map((c) => c.key),
+        [now, ...chunk.flatMap((c) => [c.token, String(Math.ceil(c.expiresAt)), c.payloadHash ?? ''])],
+      );
+      return [];
+    });
+  }
+
+  async release(releases: readonly IdempotencyRelease[]): Promise<void> {
+    await this.chunked(releases, async (chunk) => {
+      await this.run(
+        SCRIPTS.release,
+        chunk.map((r) => r.key),
+        chunk.map((r) => r.token),
+      );
+      return [];
+    });
+  }
+
+  private async chunked<T, R>(items: readonly T[], call: (chunk: readonly T[]) => Promise<readonly R[]>): Promise<R[]> {
+    if (items.length <= CHUNK) return [...(await call(items))];
+    const calls: Array<Promise<readonly R[]>> = [];
+    for (let i = 0; i < items.length; i += CHUNK) calls.push(call(items.slice(i, i + CHUNK)));
+    return (await Promise.all(calls)).flat();
+  }
+
+  private async run(source: Script, keys: string[], args: string[]): Promise<unknown[]> {
+    const tail = [String(keys.length), ...keys.map((key) => this.prefix + key), ...args];
+    let reply: unknown;
+    try {
+      reply = await this.send(['EVALSHA', source.sha, ...tail]);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      reply = await this.send(['EVAL', source.source, ...tail]);
+    }
+    return Array.isArray(reply) ? reply : [reply];
+  }
+}
+
+function parseClaimReply(reply: unknown): ClaimResult {
+  if (reply === '') return { status: 'claimed' };
+  const text = typeof reply === 'string' ? reply : Buffer.isBuffer(reply) ? reply.toString('utf8') : undefined;
+  const [state, , until, hash] = (text ?? '').split('|');
+  const payloadHash = hash === undefined || hash === '' ? undefined : hash;
+  if (state === 'c') return { status: 'completed', payloadHash };
+  if (state === 'p') return { status: 'in-progress', inProgressUntil: Number(until), payloadHash };
+  return { status: 'error', error: new Error(`Unexpected Redis reply for a claim: ${JSON.stringify(reply)}`) };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return '`null` (null)';
+  if (typeof value === 'object') return 'an object without either method';
+  return typeof value === 'string' ? `\`${JSON.stringify(value)}\` (string)` : `\`${String(value)}\` (${typeof value})`;
+}

@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IdempotencyClaim, IdempotencyStore } from '../../src/index.js';
+import { storeBackends } from '../helpers/stores.js';
+
+const claim = (key: string, token: string, inProgressUntil: number, payloadHash?: string): IdempotencyClaim => ({
+  key,
+  token,
+  inProgressUntil,
+  payloadHash,
+});
+
+describe.each(storeBackends())('store contract: $name', (backend) => {
+  describe.skipIf(backend.skip)('claims', () => {
+    let store: IdempotencyStore;
+    beforeAll(async () => {
+      await backend.open();
+      store = await backend.create();
+    });
+    afterAll(async () => {
+      await backend.close();
+    });
+
+    it('claims an unseen key, and answers in-progress to a second claimant, with the hash it stored', async () => {
+      const now = Date.now();
+
+      const first = await store.claim([claim('a', 't1', now + 60_000, 'hash-a')], now);
+      const second = await store.claim([claim('a', 't2', now + 60_000, 'other')], now);
+
+      expect(first).toEqual([{ status: 'claimed' }]);
+      expect(second).toEqual([{ status: 'in-progress', inProgressUntil: now + 60_000, payloadHash: 'hash-a' }]);
+    });
+
+    it('answers every key of a batch in order, mixing states', async () => {
+      const now = Date.now();
+      await store.claim([claim('b-held', 't0', now + 60_000)], now);
+      await store.complete([{ key: 'b-done', token: 't0', expiresAt: now + 60_000, payloadHash: undefined }]);
+
+      const results = await store.claim(
+        [claim('b-new', 't1', now + 60_000), claim('b-held', 't1', now + 60_000), claim('b-done', 't1', now + 60_000)],
+        now,
+      );
+
+      expect(results.map((r) => r.status)).toEqual(['claimed', 'in-progress', 'completed']);
+    });
+
+    it('lets a claim lapse at inProgressUntil, judged by the caller clock', async () => {
+      const now = Date.now();
+      await store.claim([claim('c', 't1', now + 1000)], now);
+
+      expect((await store.claim([claim('c', 't2', now + 5000)], now + 999))[0]?.status).toBe('in-progress');
+      expect((await store.claim([claim('c', 't2', now + 5000)], now + 1000))[0]?.status).toBe('claimed');
+    });
+
+    it('completes keys until expiresAt, over any claim, keeping the payload hash', async () => {
+      const now = Date.now();
+      await store.claim([claim('d', 't1', now + 60_000)], now);
+      await store.complete([{ key: 'd', token: 't1', expiresAt: now + 120_000, payloadHash: 'hash-d' }]);
+
+      expect(await store.claim([claim('d', 't2', now + 60_000)], now + 119_000)).toEqual([
+        { status: 'completed', payloadHash: 'hash-d' },
+      ]);
+      expect((await store.claim([claim('d', 't2', now + 200_000)], now + 120_000))[0]?.status).toBe('claimed');
+    });
+
+    it('releases only the claimant own in-progress entries', async () => {
+      const now = Date.now();
+      await store.claim([claim('e-mine', 'me', now + 60_000), claim('e-theirs', 'them', now + 60_000)], now);
+      await store.complete([{ key: 'e-done', token: 'me', expiresAt: now + 60_000, payloadHash: undefined }]);
+
+      await store.release([
+        { key: 'e-mine', token: 'me' },
+        { key: 'e-theirs', token: 'me' },
+        { key: 'e-done', token: 'me' },
+        { key: 'e-missing', token: 'me' },
+      ]);
+
+      const after = await store.claim(
+        [claim('e-mine', 'x', now + 60_000), claim('e-theirs', 'x', now + 60_000), claim('e-done', 'x', now + 60_000)],
+        now,
+      );
+      expect(after.map((r) => r.status)).toEqual(['claimed', 'in-progress', 'completed']);
+    });
+
+    it('handles an empty batch and large batches', async () => {
+      const now = Date.now();
+      expect(await store.claim([], now)).toEqual([]);
+      await store.complete([]);
+      await store.release([]);
+      const keys = Array.from({ length: 1200 }, (_, i) => `bulk-${i}`);
+
+      const claimed = await store.claim(
+        keys.map((k) => claim(k, 't', now + 60_000)),
+        now,
+      );
+      await store.complete(keys.map((key) => ({ key, token: 't', expiresAt: now + 60_000, payloadHash: undefined })));
+      const again = await store.claim(
+        keys.map((k) => claim(k, 'u', now + 60_000)),
+        now,
+      );
+
+      expect(claimed.every((r) => r.status === 'claimed')).toBe(true);
+      expect(again.every((r) => r.status === 'completed')).toBe(true);
+    });
+
+    it('gives exactly one claimant each key when claims race', async () => {
+      const now = Date.now();
+      const keys = Array.from({ length: 20 }, (_, i) => `race-${i}`);
+
+      const all = await Promise.all(
+        Array.from({ length: 8 }, (_, c) =>
+          store.claim(
+            keys.map((k) => claim(k, `token-${c}`, now + 60_000)),
+            now,
+          ),
+        ),
+      );
+
+      for (let k = 0; k < keys.length; k++) {
+        expect(all.filter((results) => results[k]?.status === 'claimed')).toHaveLength(1);
+      }
+    });
+
+    it('accepts keys with any characters', async () => {
+      const now = Date.now();
+      const key = 'order|42 ünïcødé {tag} "quoted"';
+
+      expect((await store.claim([claim(key, 't', now + 60_000)], now))[0]?.status).toBe('claimed');
+      await store.complete([{ key, token: 't', expiresAt: now + 60_000, payloadHash: 'h' }]);
+      expect(await store.claim([claim(key, 'u', now + 60_000)], now)).toEqual([
+        { status: 'completed', payloadHash: 'h' },
+      ]);
+    });
+  });
+});
