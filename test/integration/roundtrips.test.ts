@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,5 +122,28 @@ describe('DynamoDB requests per batch', () => {
     commands.length = 0;
     await handler(sqsEvent(bodies(60)));
     expect(commands.filter((c) => c === 'BatchWriteItemCommand')).toHaveLength(3);
+  });
+});
+
+describe('DynamoDB items', () => {
+  it('carry an epoch-seconds TTL attribute and a configurable key attribute', async () => {
+    const dynalite = await startDynalite();
+    try {
+      const client = dynalite.client();
+      const tableName = await dynalite.createTable('pk');
+      const store = new DynamoDBIdempotencyStore({ tableName, client, keyAttribute: 'pk', ttlAttribute: 'ttl' });
+      const before = Date.now();
+      const handler = createBatchHandler(() => {}, { idempotency: { store, key: () => 'order-1', ttlSeconds: 3600 } });
+
+      await handler(sqsEvent(['a']));
+      const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: 'order-1' } } }));
+
+      const ttl = Number(Item?.ttl?.N);
+      expect(Item?.state?.S).toBe('COMPLETED');
+      expect(ttl).toBeGreaterThanOrEqual(Math.floor(before / 1000) + 3600);
+      expect(ttl).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 3600);
+    } finally {
+      await dynalite.close();
+    }
   });
 });
