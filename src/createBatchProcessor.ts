@@ -1,4 +1,5 @@
 import type { Context, SQSBatchItemFailure, SQSEvent, SQSRecord } from 'aws-lambda';
+import { clockOf } from './clock.js';
 import { Deadline } from './deadline.js';
 import { InvalidOptionsError } from './errors.js';
 import { isFifoEvent, messageGroupIdOf, readRecords, receiveCountOf } from './event.js';
@@ -102,7 +103,8 @@ export async function runBatch(
   const started = new Uint8Array(count);
   const parsed: ParsedBody[] = new Array(count);
   const batchRecords: Array<BatchRecord<unknown> | undefined> = new Array(count);
-  const guard = options.idempotency === undefined ? undefined : new BatchIdempotency(options.idempotency, count);
+  const clock = clockOf(context);
+  const guard = options.idempotency === undefined ? undefined : new BatchIdempotency(options.idempotency, count, clock);
   let closed = false;
 
   const settle = (outcome: RecordOutcome): boolean => {
@@ -163,7 +165,7 @@ export async function runBatch(
       }
       if (guard === undefined) return;
       const inProgressUntil =
-        Date.now() + (deadline.remainingMs() ?? (options.idempotency as ResolvedIdempotency).inProgressMs);
+        clock.now() + (deadline.remainingMs() ?? (options.idempotency as ResolvedIdempotency).inProgressMs);
       return guard.claim(batchRecords, inProgressUntil, deadline.expired);
     })
     .then(() =>

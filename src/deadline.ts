@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { type Clock, clockOf } from './clock.js';
 import { InvocationTimeoutError } from './errors.js';
 
 /**
@@ -12,7 +13,8 @@ export class Deadline {
   readonly expired: Promise<void>;
   private readonly controller = new AbortController();
   private readonly remaining: (() => number) | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: unknown;
+  private readonly clock: Clock;
   private onExpire: (() => void) | undefined;
 
   constructor(
@@ -20,6 +22,7 @@ export class Deadline {
     private readonly marginMs: number,
   ) {
     this.signal = this.controller.signal;
+    this.clock = clockOf(context);
     const getRemaining = context?.getRemainingTimeInMillis;
     this.remaining = typeof getRemaining === 'function' ? () => getRemaining.call(context) : undefined;
     this.expired = new Promise<void>((resolve) => {
@@ -46,7 +49,7 @@ export class Deadline {
 
   /** Clears the timer; call once the batch is answered. */
   dispose(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
 
@@ -57,7 +60,7 @@ export class Deadline {
     const budget = this.remaining() - this.marginMs;
     if (Number.isNaN(budget)) return;
     if (budget <= 0) this.expire(budget + this.marginMs);
-    else this.timer = setTimeout(() => this.arm(), budget);
+    else this.timer = this.clock.setTimeout(() => this.arm(), budget);
   }
 
   private expire(left: number): void {

@@ -31,46 +31,46 @@ export interface BatchProcessorOptions<
    * output. A record that fails is reported as `invalid` and not processed.
    * @default undefined (the body is the raw string)
    */
-  readonly schema?: Schema;
+  readonly schema?: Schema | undefined;
   /**
    * Unwrap an SNS notification (`'sns'`: the JSON inside `Message`) or an
    * EventBridge event (`'eventbridge'`: its `detail`) before validation.
    * @default undefined (the body is the payload)
    */
-  readonly envelope?: Env;
+  readonly envelope?: Env | undefined;
   /**
    * How many records may run at once. `1` runs them one at a time in event
    * order. On FIFO queues a message group never has more than one record in
    * flight, whatever this is.
    * @default 1
    */
-  readonly concurrency?: number;
+  readonly concurrency?: number | undefined;
   /**
    * On FIFO queues, what a failure stops: `'stop-batch'` starts no further
    * record; `'stop-group'` skips the rest of the failed record's group only.
    * Records not started are reported as failures, so order is kept.
    * @default 'stop-batch'
    */
-  readonly fifoFailure?: FifoFailureMode;
+  readonly fifoFailure?: FifoFailureMode | undefined;
   /**
    * When the Lambda context says fewer than this many milliseconds remain, no
    * record starts, `signal` aborts and the handler returns, reporting every
    * record that has not succeeded. Ignored without a context.
    * @default 1000
    */
-  readonly timeoutMarginMs?: number;
+  readonly timeoutMarginMs?: number | undefined;
   /**
    * Where failures are logged (one entry per failed record, at `error`).
    * The Powertools Logger and `console` fit.
    * @default undefined (nothing is logged)
    */
-  readonly logger?: BatchLogger;
+  readonly logger?: BatchLogger | undefined;
   /**
    * Run each record's work once per key, across redeliveries and duplicate
    * sends, with a pluggable store. See {@link IdempotencyOptions}.
    * @default undefined (no idempotency)
    */
-  readonly idempotency?: IdempotencyOptions<BodyOf<Schema, Env>>;
+  readonly idempotency?: IdempotencyOptions<BodyOf<Schema, Env>> | undefined;
 }
 
 /**
@@ -93,7 +93,7 @@ export interface BatchHandlerOptions<
    * counts an error and its retry and scaling behaviour applies.
    * @default true
    */
-  readonly throwOnFullBatchFailure?: boolean;
+  readonly throwOnFullBatchFailure?: boolean | undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
 import {
   describeError,
   IdempotencyInProgressError,
@@ -42,6 +43,7 @@ export class BatchIdempotency {
   constructor(
     private readonly options: ResolvedIdempotency,
     count: number,
+    private readonly clock: Clock,
   ) {
     this.gates = new Array(count);
   }
@@ -96,7 +98,7 @@ export class BatchIdempotency {
 
     let results: readonly ClaimResult[];
     try {
-      results = await within(options.store.claim(claims, Date.now()), options.timeoutMs, expired, 'claim');
+      results = await within(options.store.claim(claims, this.clock.now()), options.timeoutMs, expired, 'claim');
       if (!Array.isArray(results) || results.length !== claims.length) {
         throw new IdempotencyStoreError(
           'claim',
@@ -167,7 +169,7 @@ export class BatchIdempotency {
     report: (error: IdempotencyStoreError) => void,
   ): Promise<void> {
     const { store, ttlMs, timeoutMs } = this.options;
-    const expiresAt = Date.now() + ttlMs;
+    const expiresAt = this.clock.now() + ttlMs;
     const completions: IdempotencyCompletion[] = [];
     const releases: IdempotencyRelease[] = [];
     for (const [index, leader] of this.leaders) {
@@ -199,7 +201,7 @@ export class BatchIdempotency {
       }
     };
     await Promise.all([
-      call('complete', () => store.complete(completions), completions.length),
+      call('complete', () => store.complete(completions, this.clock.now()), completions.length),
       call('release', () => store.release(releases), releases.length),
     ]);
   }

@@ -27,31 +27,31 @@ export interface IdempotencyOptions<TBody> {
    * Use a business id (`record.body.orderId`) to also catch an event sent twice.
    * @default (record) => record.messageId (catches SQS redelivery)
    */
-  readonly key?: (record: BatchRecord<TBody>) => string;
+  readonly key?: ((record: BatchRecord<TBody>) => string) | undefined;
   /**
    * How long a completed key is remembered, in seconds. A record whose key
    * completed longer ago than this runs again.
    * @default 86400 (24 hours)
    */
-  readonly ttlSeconds?: number;
+  readonly ttlSeconds?: number | undefined;
   /**
    * Also remember a hash of the payload, and fail a later record that has the
    * same key but a different payload with `IdempotencyPayloadMismatchError`.
    * @default false
    */
-  readonly validatePayload?: boolean;
+  readonly validatePayload?: boolean | undefined;
   /**
    * How long a claim lasts when there is no Lambda context to take the
    * invocation's deadline from (local runs, tests, custom pollers).
    * @default 900 (15 minutes, the longest a Lambda invocation can run)
    */
-  readonly inProgressTtlSeconds?: number;
+  readonly inProgressTtlSeconds?: number | undefined;
   /**
    * How long one store call may take before its records fail closed (claims)
    * or the error is logged (completions, releases).
    * @default 5000
    */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
 }
 
 /** Defaults of the `idempotency` option. */

@@ -20,7 +20,7 @@
  *       console.log(`claiming ${claims.length} keys`);
  *       return inner.claim(claims, now);
  *     },
- *     complete: (completions) => inner.complete(completions),
+ *     complete: (completions, now) => inner.complete(completions, now),
  *     release: (releases) => inner.release(releases),
  *   };
  * }
@@ -44,8 +44,10 @@ export interface IdempotencyStore {
    * Marks keys completed until `expiresAt`, whatever their current entry
    * (the work is done: a completed entry is always right). Throws when any
    * write failed; the caller logs it and the records still count as done.
+   *
+   * @param now - The caller's current time, for backends that store relative expiries.
    */
-  complete(completions: readonly IdempotencyCompletion[]): Promise<void>;
+  complete(completions: readonly IdempotencyCompletion[], now: number): Promise<void>;
   /**
    * Deletes in-progress entries whose token matches, so a retry can run the
    * work again. An entry with another token (a later claim by another

@@ -99,7 +99,7 @@ export class DynamoDBIdempotencyStore implements IdempotencyStore {
     return Promise.all(claims.map((claim) => this.claimOne(claim, now)));
   }
 
-  async complete(completions: readonly IdempotencyCompletion[]): Promise<void> {
+  async complete(completions: readonly IdempotencyCompletion[], _now?: number): Promise<void> {
     const requests: WriteRequest[] = completions.map(({ key, token, expiresAt, payloadHash }) => ({
       PutRequest: { Item: this.item(key, 'COMPLETED', token, expiresAt, payloadHash) },
     }));

@@ -80,7 +80,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     });
   }
 
-  async complete(completions: readonly IdempotencyCompletion[]): Promise<void> {
+  async complete(completions: readonly IdempotencyCompletion[], _now?: number): Promise<void> {
     for (const { key, expiresAt, payloadHash } of completions) {
       this.write(key, { state: 'completed', until: expiresAt, hash: payloadHash });
     }

@@ -174,13 +174,15 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     return replies.map(parseClaimReply);
   }
 
-  async complete(completions: readonly IdempotencyCompletion[]): Promise<void> {
-    const now = String(Date.now());
+  async complete(completions: readonly IdempotencyCompletion[], now: number = Date.now()): Promise<void> {
     await this.chunked(completions, async (chunk) => {
       await this.run(
         SCRIPTS.complete,
         chunk.map((c) => c.key),
-        [now, ...chunk.flatMap((c) => [c.token, String(Math.ceil(c.expiresAt)), c.payloadHash ?? ''])],
+        [
+          String(Math.floor(now)),
+          ...chunk.flatMap((c) => [c.token, String(Math.ceil(c.expiresAt)), c.payloadHash ?? '']),
+        ],
       );
       return [];
     });

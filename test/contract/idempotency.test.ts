@@ -133,7 +133,7 @@ describe.each(storeBackends())('idempotent handler semantics: $name', (backend) 
           until = claims[0]?.inProgressUntil ?? 0;
           return hold.call(store, claims, now);
         },
-        complete: (c) => store.complete(c),
+        complete: (c, now) => store.complete(c, now),
         release: (r) => store.release(r),
       };
       await createBatchProcessor(() => {}, { idempotency: { store: spy } })(sqsEvent(['x']));
@@ -277,7 +277,8 @@ describe.each(storeBackends())('idempotent handler semantics: $name', (backend) 
       const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
       const broken = (which: 'claim' | 'complete'): IdempotencyStore => ({
         claim: which === 'claim' ? () => Promise.reject(new Error('store down')) : (c, now) => store.claim(c, now),
-        complete: which === 'complete' ? () => Promise.reject(new Error('store down')) : (c) => store.complete(c),
+        complete:
+          which === 'complete' ? () => Promise.reject(new Error('store down')) : (c, now) => store.complete(c, now),
         release: (r) => store.release(r),
       });
       let runs = 0;

@@ -33,7 +33,7 @@ describe.each(storeBackends())('store contract: $name', (backend) => {
     it('answers every key of a batch in order, mixing states', async () => {
       const now = Date.now();
       await store.claim([claim('b-held', 't0', now + 60_000)], now);
-      await store.complete([{ key: 'b-done', token: 't0', expiresAt: now + 60_000, payloadHash: undefined }]);
+      await store.complete([{ key: 'b-done', token: 't0', expiresAt: now + 60_000, payloadHash: undefined }], now);
 
       const results = await store.claim(
         [claim('b-new', 't1', now + 60_000), claim('b-held', 't1', now + 60_000), claim('b-done', 't1', now + 60_000)],
@@ -54,7 +54,7 @@ describe.each(storeBackends())('store contract: $name', (backend) => {
     it('completes keys until expiresAt, over any claim, keeping the payload hash', async () => {
       const now = Date.now();
       await store.claim([claim('d', 't1', now + 60_000)], now);
-      await store.complete([{ key: 'd', token: 't1', expiresAt: now + 120_000, payloadHash: 'hash-d' }]);
+      await store.complete([{ key: 'd', token: 't1', expiresAt: now + 120_000, payloadHash: 'hash-d' }], now);
 
       expect(await store.claim([claim('d', 't2', now + 60_000)], now + 119_000)).toEqual([
         { status: 'completed', payloadHash: 'hash-d' },
@@ -62,10 +62,19 @@ describe.each(storeBackends())('store contract: $name', (backend) => {
       expect((await store.claim([claim('d', 't2', now + 200_000)], now + 120_000))[0]?.status).toBe('claimed');
     });
 
+    it('judges expiry by the caller clock, even one far from the real time (simulations)', async () => {
+      const now = Date.now() - 3_600_000; // a simulated clock an hour behind
+      await store.claim([claim('f', 't1', now + 60_000)], now);
+      await store.complete([{ key: 'f', token: 't1', expiresAt: now + 60_000, payloadHash: undefined }], now);
+
+      expect((await store.claim([claim('f', 't2', now + 90_000)], now + 30_000))[0]?.status).toBe('completed');
+      expect((await store.claim([claim('f', 't2', now + 90_000)], now + 60_000))[0]?.status).toBe('claimed');
+    });
+
     it('releases only the claimant own in-progress entries', async () => {
       const now = Date.now();
       await store.claim([claim('e-mine', 'me', now + 60_000), claim('e-theirs', 'them', now + 60_000)], now);
-      await store.complete([{ key: 'e-done', token: 'me', expiresAt: now + 60_000, payloadHash: undefined }]);
+      await store.complete([{ key: 'e-done', token: 'me', expiresAt: now + 60_000, payloadHash: undefined }], now);
 
       await store.release([
         { key: 'e-mine', token: 'me' },
@@ -84,7 +93,7 @@ describe.each(storeBackends())('store contract: $name', (backend) => {
     it('handles an empty batch and large batches', async () => {
       const now = Date.now();
       expect(await store.claim([], now)).toEqual([]);
-      await store.complete([]);
+      await store.complete([], now);
       await store.release([]);
       const keys = Array.from({ length: 1200 }, (_, i) => `bulk-${i}`);
 
@@ -92,7 +101,10 @@ describe.each(storeBackends())('store contract: $name', (backend) => {
         keys.map((k) => claim(k, 't', now + 60_000)),
         now,
       );
-      await store.complete(keys.map((key) => ({ key, token: 't', expiresAt: now + 60_000, payloadHash: undefined })));
+      await store.complete(
+        keys.map((key) => ({ key, token: 't', expiresAt: now + 60_000, payloadHash: undefined })),
+        now,
+      );
       const again = await store.claim(
         keys.map((k) => claim(k, 'u', now + 60_000)),
         now,
@@ -125,7 +137,7 @@ describe.each(storeBackends())('store contract: $name', (backend) => {
       const key = 'order|42 ünïcødé {tag} "quoted"';
 
       expect((await store.claim([claim(key, 't', now + 60_000)], now))[0]?.status).toBe('claimed');
-      await store.complete([{ key, token: 't', expiresAt: now + 60_000, payloadHash: 'h' }]);
+      await store.complete([{ key, token: 't', expiresAt: now + 60_000, payloadHash: 'h' }], now);
       expect(await store.claim([claim(key, 'u', now + 60_000)], now)).toEqual([
         { status: 'completed', payloadHash: 'h' },
       ]);

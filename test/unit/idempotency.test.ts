@@ -276,7 +276,7 @@ describe('store constructors', () => {
     const [result] = await weird.claim([{ key: 'k', token: 't', inProgressUntil: 1, payloadHash: undefined }], 0);
 
     expect(result?.status).toBe('error');
-    await expect(failing.complete([{ key: 'k', token: 't', expiresAt: 1, payloadHash: undefined }])).rejects.toThrow(
+    await expect(failing.complete([{ key: 'k', token: 't', expiresAt: 1, payloadHash: undefined }], 0)).rejects.toThrow(
       'READONLY',
     );
   });
