@@ -1,13 +1,16 @@
 /**
- * `npm run demo`: one simulated SQS batch through createBatchProcessor, on the
- * library's defaults (no AWS account needed). The batch mixes valid orders,
- * bodies that are not JSON or fail the schema, and orders the "payment
- * provider" declines; the demo prints the response Lambda would receive and
- * what happened to each record.
+ * `npm run demo`: the library's main job on its embedded defaults, no AWS
+ * account needed. A simulated SQS queue of orders (with duplicate deliveries,
+ * poison messages, flaky payments and the odd stuck call) is consumed by a
+ * Lambda handler built with createBatchHandler and the in-memory idempotency
+ * store, on a virtual clock: minutes of queue time run in a second or two.
  */
-import { createBatchProcessor, type RecordOutcome } from 'sqs-partial-batch';
-import { lambdaContext, sqsEvent } from 'sqs-partial-batch/testing';
+import type { SQSEvent } from 'aws-lambda';
+import { createBatchProcessor, MemoryIdempotencyStore, type RecordStatus } from 'sqs-partial-batch';
+import { QueueSimulator } from 'sqs-partial-batch/testing';
 import { z } from 'zod';
+
+const ORDERS = 5000;
 
 const Order = z.object({
   orderId: z.string(),
@@ -15,76 +18,101 @@ const Order = z.object({
   amountCents: z.number().int().positive(),
 });
 
-const charged: string[] = [];
+const sim = new QueueSimulator({
+  seed: 2026,
+  duplicateRate: 0.05, // SQS delivers at least once: 5% of receives deliver a second copy
+  maxReceiveCount: 4, // then the redrive policy moves the message to the DLQ
+  visibilityTimeoutSeconds: 60,
+  functionTimeoutSeconds: 20,
+  batchSize: 10,
+  maxConcurrency: 10,
+});
 
-async function charge(orderId: string, amountCents: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 5 + (amountCents % 20)));
-  if (amountCents > 90_000) throw new Error(`payment declined for ${orderId}: over the card limit`);
-  charged.push(orderId);
-}
-
-const processBatch = createBatchProcessor(
-  async (record) => {
-    await charge(record.body.orderId, record.body.amountCents);
-  },
-  { schema: Order, concurrency: 4 },
-);
-
-const bodies: unknown[] = [];
-for (let i = 1; i <= 16; i++) {
-  const orderId = `order-${String(i).padStart(3, '0')}`;
-  if (i === 4)
-    bodies.push('{"orderId": "order-004", "customerId": '); // truncated JSON
-  else if (i === 9)
-    bodies.push({ orderId, customerId: 'c-9', amountCents: -250 }); // fails the schema
-  else if (i === 13)
-    bodies.push({ orderId, amountCents: '1200' }); // two schema issues
-  else bodies.push({ orderId, customerId: `c-${i % 5}`, amountCents: i % 6 === 0 ? 95_000 : 1_000 + i * 37 });
-}
-const event = sqsEvent(bodies);
-
-const started = performance.now();
-const { response, outcomes } = await processBatch(event, lambdaContext({ remainingMs: 30_000 }));
-const elapsed = performance.now() - started;
-
-function detail(outcome: RecordOutcome): string {
-  switch (outcome.status) {
-    case 'succeeded':
-      return 'charged';
-    case 'duplicate':
-      return `already charged (key ${outcome.key})`;
-    case 'failed':
-      return outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
-    case 'invalid':
-      return outcome.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-    case 'skipped':
-      return `not started (${outcome.reason})`;
+const poison = new Set<string>();
+for (let i = 1; i <= ORDERS; i++) {
+  const orderId = `order-${String(i).padStart(5, '0')}`;
+  if (i % 250 === 0) {
+    poison.add(orderId);
+    sim.send(i % 500 === 0 ? `{"orderId":"${orderId}",` : { orderId, customerId: `c-${i % 97}`, amountCents: -5 }); // broken JSON or invalid amount
+  } else {
+    sim.send({ orderId, customerId: `c-${i % 97}`, amountCents: 500 + (i % 40) * 25 });
   }
 }
 
-const rows = outcomes.map((outcome) => [
-  String(outcome.index),
-  outcome.messageId.slice(0, 8),
-  outcome.status,
-  detail(outcome).slice(0, 72),
-]);
-const header = ['#', 'messageId', 'status', 'detail'];
-const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-const line = (cells: string[]) =>
-  cells
-    .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-    .join('  ')
-    .trimEnd();
+const charges = new Map<string, number>();
+let providerCalls = 0;
+let cutShort = 0;
 
-console.log(`sqs-partial-batch demo: one SQS batch of ${event.Records.length} orders, concurrency 4\n`);
-console.log(line(header));
-console.log(line(widths.map((width) => '-'.repeat(width))));
-for (const row of rows) console.log(line(row));
+async function charge(orderId: string, signal: AbortSignal): Promise<void> {
+  const call = ++providerCalls;
+  await sim.clock.sleep(40, { signal }); // the payment provider answers in 40 ms
+  if (call % 97 === 0) throw new Error('payment provider: 503 Service Unavailable'); // flaky
+  if (call % 1999 === 0) {
+    try {
+      await sim.clock.sleep(5 * 60_000, { signal }); // stuck far past the function timeout
+    } catch (error) {
+      cutShort++;
+      throw error;
+    }
+  }
+  charges.set(orderId, (charges.get(orderId) ?? 0) + 1);
+}
 
-const count = (status: RecordOutcome['status']) => outcomes.filter((o) => o.status === status).length;
-console.log(
-  `\n${count('succeeded')} succeeded (SQS deletes them), ${count('failed')} failed and ${count('invalid')} invalid ` +
-    `(returned to the queue), ${count('skipped')} skipped, in ${elapsed.toFixed(0)} ms`,
+const processBatch = createBatchProcessor(
+  async (record, { signal }) => {
+    await charge(record.body.orderId, signal);
+  },
+  {
+    schema: Order,
+    concurrency: 5,
+    idempotency: { store: new MemoryIdempotencyStore({ maxEntries: 50_000 }), key: (record) => record.body.orderId },
+  },
 );
-console.log(`Orders charged once each: ${charged.length}`);
-console.log(`\nResponse returned to Lambda:\n${JSON.stringify(response, null, 2)}`);
+
+// The Lambda handler: the processor's response, plus a tally of what happened to each record.
+const tally: Record<RecordStatus, number> = { succeeded: 0, duplicate: 0, failed: 0, invalid: 0, skipped: 0 };
+const handler = async (event: SQSEvent, context: Parameters<typeof processBatch>[1]) => {
+  const { response, outcomes } = await processBatch(event, context);
+  for (const outcome of outcomes) tally[outcome.status]++;
+  return response;
+};
+
+console.log(
+  `sqs-partial-batch demo: ${ORDERS} orders on a simulated SQS queue (5% duplicate deliveries, ${poison.size} poison messages, flaky payments), ` +
+    'consumed by 10 concurrent Lambda invocations of 10 records each\n',
+);
+
+const result = await sim.run(handler, {
+  progressEvery: 100,
+  onProgress: (r) =>
+    console.log(
+      `  t=${(r.simulatedMs / 1000).toFixed(0).padStart(4)} s  invocations ${String(r.invocations).padStart(5)}  deleted ${String(r.deletions).padStart(5)}  in DLQ ${r.deadLettered.length}`,
+    ),
+});
+
+const sample = result.batches.find((b) => b.reported.length > 0);
+const chargedTwice = [...charges.values()].filter((n) => n > 1).length;
+const goodOrders = ORDERS - poison.size;
+const line = (label: string, value: string | number) => console.log(`  ${label.padEnd(50)} ${value}`);
+
+console.log('\nSummary');
+line('orders sent', result.sent);
+line('records delivered (with retries and duplicates)', result.deliveries);
+line('duplicate deliveries by SQS', result.duplicatesDelivered);
+line('Lambda invocations', `${result.invocations} (${result.results.timeout} timed out)`);
+line('orders charged exactly once', `${[...charges.values()].filter((n) => n === 1).length} of ${goodOrders}`);
+line('orders charged twice', chargedTwice);
+line('deliveries answered as duplicates (not charged)', tally.duplicate);
+line('records failed and retried later', `${tally.failed} (flaky or stuck payments, keys busy elsewhere)`);
+line('records with an invalid body', tally.invalid);
+line('stuck calls cut short before the timeout', cutShort);
+line('moved to the DLQ', `${result.deadLettered.length} (poison: ${poison.size})`);
+line('simulated time', `${(result.simulatedMs / 60_000).toFixed(1)} min`);
+line('real time', `${(result.realMs / 1000).toFixed(2)} s`);
+if (sample) {
+  console.log(`\nA reply with failures (invocation ${sample.invocation}, ${sample.messageIds.length} records):`);
+  console.log(
+    JSON.stringify({ batchItemFailures: sample.reported.map((itemIdentifier) => ({ itemIdentifier })) }, null, 2),
+  );
+}
+if (chargedTwice > 0 || result.undelivered.length > 0) process.exitCode = 1;

@@ -6,6 +6,7 @@ export {
   type InvocationResult,
   QueueSimulator,
   type QueueSimulatorOptions,
+  type RunOptions,
   type SimulatedHandler,
   type SimulationResult,
 } from './simulator.js';

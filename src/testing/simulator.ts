@@ -50,6 +50,31 @@ export interface QueueSimulatorOptions {
   readonly startTime?: number;
 }
 
+/**
+ * Options of {@link QueueSimulator.run}.
+ *
+ * @example
+ * ```ts
+ * import type { RunOptions } from 'sqs-partial-batch/testing';
+ *
+ * const options: RunOptions = { maxSimulatedMs: 3_600_000, progressEvery: 100, onProgress: (r) => console.log(r.deletions) };
+ * ```
+ */
+export interface RunOptions {
+  /** Stop after this much simulated time, even if messages remain. @default no limit */
+  readonly maxSimulatedMs?: number | undefined;
+  /** Called with the results so far every `progressEvery` invocations. */
+  readonly onProgress?: ((result: SimulationResult) => void) | undefined;
+  /** @default 500 */
+  readonly progressEvery?: number | undefined;
+  /**
+   * Real milliseconds an invocation may wait on something other than the
+   * simulated clock (real I/O) before the run fails as stalled.
+   * @default 10000
+   */
+  readonly stallMs?: number | undefined;
+}
+
 /** How the event source mapping read one invocation's end. */
 export type InvocationResult = 'replied' | 'error' | 'timeout' | 'crash' | 'invalid-response';
 
@@ -196,14 +221,7 @@ export class QueueSimulator {
    * Runs the event source mapping with `handler` until every message is
    * deleted or dead-lettered, or `maxSimulatedMs` has passed.
    */
-  async run(
-    handler: SimulatedHandler,
-    options: {
-      readonly maxSimulatedMs?: number;
-      readonly onProgress?: (result: SimulationResult) => void;
-      readonly stallMs?: number;
-    } = {},
-  ): Promise<SimulationResult> {
+  async run(handler: SimulatedHandler, options: RunOptions = {}): Promise<SimulationResult> {
     const started = performance.now();
     const startedAt = this.clock.now();
     const stopAt = startedAt + (options.maxSimulatedMs ?? Number.POSITIVE_INFINITY);
@@ -212,12 +230,12 @@ export class QueueSimulator {
       const before = this.invocations + this.log.length;
       this.dispatch(handler);
       await this.quiesce(options.stallMs ?? 10_000);
-      // Invocations that started or ended may let pollers take more work at this same instant.
-      if (this.invocations + this.log.length !== before) continue;
-      if (options.onProgress && this.invocations - lastProgress >= 500) {
+      if (options.onProgress && this.invocations - lastProgress >= (options.progressEvery ?? 500)) {
         lastProgress = this.invocations;
         options.onProgress(this.result(startedAt, started));
       }
+      // Invocations that started or ended may let pollers take more work at this same instant.
+      if (this.invocations + this.log.length !== before) continue;
       if (this.running.size === 0 && this.queue.drained()) break;
       const next = this.clock.nextAt();
       if (next === undefined || next > stopAt) break;
