@@ -1,15 +1,15 @@
 import type { Context, SQSBatchItemFailure, SQSEvent, SQSRecord } from 'aws-lambda';
 import { clockOf } from './clock.js';
 import { Deadline } from './deadline.js';
-import { InvalidOptionsError } from './errors.js';
+import { InvalidOptionsError, type RecordValidationError } from './errors.js';
 import { isFifoEvent, messageGroupIdOf, readRecords, receiveCountOf } from './event.js';
 import { BatchIdempotency } from './idempotency/guard.js';
 import type { ResolvedIdempotency } from './idempotency/options.js';
 import { describeValue } from './optionChecks.js';
 import { type BatchProcessorOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { isSuccess } from './outcomes.js';
-import { type ParsedBody, parseBody } from './parse.js';
-import { schedule } from './schedule.js';
+import { ParseFailure, PendingParse, parseBody } from './parse.js';
+import { type SchedulePlan, schedule } from './schedule.js';
 import type { StandardSchemaV1 } from './standardSchema.js';
 import type {
   BatchLogger,
@@ -97,13 +97,13 @@ export async function runBatch(
   if (count === 0) return { response: { batchItemFailures: [] }, outcomes: [] };
 
   const { logger } = options;
-  const deadline = new Deadline(context, options.timeoutMarginMs);
-  const ctx: RecordContext = { context, signal: deadline.signal, logger };
+  const clock = clockOf(context);
+  const deadline = Deadline.of(context, clock, options.timeoutMarginMs);
+  const ctx: RecordContext = { context, signal: deadline?.signal ?? NEVER_ABORTED, logger };
   const outcomes: Array<RecordOutcome | undefined> = new Array(count);
   const started = new Uint8Array(count);
-  const parsed: ParsedBody[] = new Array(count);
   const batchRecords: Array<BatchRecord<unknown> | undefined> = new Array(count);
-  const clock = clockOf(context);
+  const invalid: Array<RecordValidationError | undefined> = new Array(count);
   const guard = options.idempotency === undefined ? undefined : new BatchIdempotency(options.idempotency, count, clock);
   let closed = false;
 
@@ -126,12 +126,7 @@ export async function runBatch(
     const record = batchRecords[index];
     if (record === undefined) {
       const { messageId } = records[index] as SQSRecord;
-      return settle({
-        status: 'invalid',
-        messageId,
-        index,
-        error: (parsed[index] as ParsedBody & { ok: false }).error,
-      });
+      return settle({ status: 'invalid', messageId, index, error: invalid[index] as RecordValidationError });
     }
     const gate = guard?.gate(index);
     if (gate !== undefined && gate.kind !== 'run') {
@@ -146,57 +141,81 @@ export async function runBatch(
       return settle({ status: 'failed', messageId, index, error });
     }
     if (!isPromiseLike(result)) return settle({ status: 'succeeded', messageId, index });
-    return Promise.resolve(result).then(
-      () => settle({ status: 'succeeded', messageId, index }),
-      (error: unknown) => settle({ status: 'failed', messageId, index, error }),
-    );
+    return settleAsync(result, messageId, index);
+  };
+
+  const settleAsync = async (result: PromiseLike<unknown>, messageId: string, index: number): Promise<boolean> => {
+    try {
+      await result;
+    } catch (error) {
+      return settle({ status: 'failed', messageId, index, error });
+    }
+    return settle({ status: 'succeeded', messageId, index });
   };
 
   const skip = (index: number, reason: SkipReason): void => {
     settle({ status: 'skipped', messageId: (records[index] as SQSRecord).messageId, index, reason });
   };
 
-  const fifo = isFifoEvent(records);
-  const work = parseAll(records, options, parsed)
-    .then(() => {
-      for (let index = 0; index < count; index++) {
-        const body = parsed[index] as ParsedBody;
-        if (body.ok) batchRecords[index] = toBatchRecord(records[index] as SQSRecord, body.body);
-      }
-      if (guard === undefined) return;
-      const inProgressUntil =
-        clock.now() + (deadline.remainingMs() ?? (options.idempotency as ResolvedIdempotency).inProgressMs);
-      return guard.claim(batchRecords, inProgressUntil, deadline.expired);
-    })
-    .then(() =>
-      schedule(
-        {
-          count,
-          concurrency: options.concurrency,
-          groups: fifo ? records.map(messageGroupIdOf) : undefined,
-          fifoFailure: options.fifoFailure,
-          canStart: () => deadline.hasTime(),
-          skip,
-        },
-        runRecord,
-      ),
-    );
-  try {
-    await Promise.race([work, deadline.expired]);
-  } finally {
-    closed = true;
-    deadline.dispose();
+  // Read every body now; wait only for schemas that validate asynchronously.
+  const accept = (index: number, body: unknown): void => {
+    if (body instanceof ParseFailure) invalid[index] = body.error;
+    else batchRecords[index] = toBatchRecord(records[index] as SQSRecord, body);
+  };
+  let pending: Array<PromiseLike<void>> | undefined;
+  for (let index = 0; index < count; index++) {
+    const body = parseBody(records[index] as SQSRecord, options.schema, options.envelope);
+    if (body instanceof PendingParse) (pending ??= []).push(body.promise.then((settled) => accept(index, settled)));
+    else accept(index, body);
   }
-  const result = finish(records, outcomes, started, deadline.signal.reason, logger);
+
+  const plan: SchedulePlan = {
+    count,
+    concurrency: options.concurrency,
+    groups: isFifoEvent(records) ? records.map(messageGroupIdOf) : undefined,
+    fifoFailure: options.fifoFailure,
+    canStart: deadline === undefined ? alwaysTrue : () => deadline.hasTime(),
+    skip,
+  };
+  const work = async (): Promise<void> => {
+    if (pending !== undefined) await Promise.all(pending);
+    if (guard !== undefined) {
+      const inProgressUntil =
+        clock.now() + (deadline?.remainingMs() ?? (options.idempotency as ResolvedIdempotency).inProgressMs);
+      await guard.claim(batchRecords, inProgressUntil, deadline?.expired ?? NEVER);
+    }
+    await schedule(plan, runRecord);
+  };
+  if (deadline === undefined && pending === undefined && guard === undefined) {
+    await schedule(plan, runRecord);
+  } else if (deadline === undefined) {
+    await work();
+  } else {
+    try {
+      await Promise.race([work(), deadline.expired]);
+    } finally {
+      deadline.dispose();
+    }
+  }
+  closed = true;
+  // Records still running now keep their claims (they lapse at the deadline): note them before finish() fills the gaps.
+  const stillRunning =
+    guard === undefined ? undefined : started.map((s, index) => (s === 1 && outcomes[index] === undefined ? 1 : 0));
+  const result = finish(records, outcomes, started, deadline?.signal.reason, logger);
   if (guard !== undefined) {
     await guard.finish(
       result.outcomes,
-      (index) => started[index] === 1 && outcomes[index] === undefined,
+      (index) => stillRunning?.[index] === 1,
       (error) => log(logger, 'error', 'Idempotency store call failed; records keep their outcome', { error }),
     );
   }
   return result;
 }
+
+/** The signal of invocations without a deadline: it never aborts. */
+const NEVER_ABORTED = new AbortController().signal;
+const NEVER = new Promise<void>(() => {});
+const alwaysTrue = (): boolean => true;
 
 function toBatchRecord(raw: SQSRecord, body: unknown): BatchRecord<unknown> {
   return {
@@ -208,25 +227,6 @@ function toBatchRecord(raw: SQSRecord, body: unknown): BatchRecord<unknown> {
   };
 }
 
-/** Reads every body; waits only if a schema validated asynchronously. */
-function parseAll(records: readonly SQSRecord[], options: ResolvedOptions, parsed: ParsedBody[]): Promise<unknown> {
-  let pending: Array<PromiseLike<void>> | undefined;
-  for (let i = 0; i < records.length; i++) {
-    const result = parseBody(records[i] as SQSRecord, options.schema, options.envelope);
-    if (isPromiseLike(result)) {
-      pending ??= [];
-      pending.push(
-        result.then((value) => {
-          parsed[i] = value;
-        }),
-      );
-    } else {
-      parsed[i] = result;
-    }
-  }
-  return pending === undefined ? Promise.resolve() : Promise.all(pending);
-}
-
 /**
  * Fills in the records that have no outcome (still running when time ran
  * out, or never started) and builds the response from message ids, in event
@@ -234,19 +234,19 @@ function parseAll(records: readonly SQSRecord[], options: ResolvedOptions, parse
  */
 function finish(
   records: readonly SQSRecord[],
-  partial: ReadonlyArray<RecordOutcome | undefined>,
+  outcomes: Array<RecordOutcome | undefined>,
   started: Uint8Array,
   timeoutReason: unknown,
   logger: BatchLogger | undefined,
 ): BatchResult {
-  const outcomes: RecordOutcome[] = new Array(records.length);
   const batchItemFailures: SQSBatchItemFailure[] = [];
-  const reported = new Set<string>();
-  const skipped: Partial<Record<SkipReason, string[]>> = {};
+  let reported: Set<string> | undefined;
+  let skipped: Map<SkipReason, string[]> | undefined;
   let interrupted = 0;
   for (let index = 0; index < records.length; index++) {
+    let outcome = outcomes[index];
+    if (outcome !== undefined && isSuccess(outcome)) continue;
     const messageId = (records[index] as SQSRecord).messageId;
-    let outcome = partial[index];
     if (outcome === undefined) {
       if (started[index] === 1) {
         interrupted++;
@@ -258,28 +258,31 @@ function finish(
       } else {
         outcome = { status: 'skipped', messageId, index, reason: 'timeout' };
       }
+      outcomes[index] = outcome;
     }
     if (outcome.status === 'skipped') {
-      const ids = skipped[outcome.reason] ?? [];
+      skipped ??= new Map();
+      const ids = skipped.get(outcome.reason) ?? [];
       ids.push(messageId);
-      skipped[outcome.reason] = ids;
+      skipped.set(outcome.reason, ids);
     }
-    outcomes[index] = outcome;
-    if (!isSuccess(outcome) && !reported.has(messageId)) {
+    reported ??= new Set();
+    if (!reported.has(messageId)) {
       reported.add(messageId);
       batchItemFailures.push({ itemIdentifier: messageId });
     }
   }
-  if (logger !== undefined) {
-    for (const [reason, ids] of Object.entries(skipped)) {
-      log(logger, 'warn', SKIP_MESSAGES[reason as SkipReason], {
+  if (logger !== undefined && skipped !== undefined) {
+    for (const [reason, ids] of skipped) {
+      log(logger, 'warn', SKIP_MESSAGES[reason], {
         count: ids.length,
         interrupted: reason === 'timeout' ? interrupted : undefined,
         messageIds: ids.slice(0, LOGGED_IDS),
       });
     }
   }
-  return { response: { batchItemFailures }, outcomes };
+  // Every slot is filled now, and no late completion can write to it (the run is closed).
+  return { response: { batchItemFailures }, outcomes: outcomes as RecordOutcome[] };
 }
 
 const SKIP_MESSAGES: Record<SkipReason, string> = {

@@ -33,8 +33,9 @@ export interface SchedulePlan {
  */
 export function schedule(plan: SchedulePlan, run: RunRecord): Promise<void> {
   const source = plan.groups === undefined ? inOrder(plan.count) : byGroup(plan);
-  const workers: Promise<void>[] = [];
   const width = Math.min(plan.concurrency, plan.count);
+  if (width === 1) return worker(source, plan.canStart, run);
+  const workers: Promise<void>[] = [];
   for (let w = 0; w < width; w++) workers.push(worker(source, plan.canStart, run));
   return Promise.all(workers).then(noop);
 }
