@@ -165,8 +165,12 @@ export async function runBatch(
   let pending: Array<PromiseLike<void>> | undefined;
   for (let index = 0; index < count; index++) {
     const body = parseBody(records[index] as SQSRecord, options.schema, options.envelope);
-    if (body instanceof PendingParse) (pending ??= []).push(body.promise.then((settled) => accept(index, settled)));
-    else accept(index, body);
+    if (!(body instanceof PendingParse)) {
+      accept(index, body);
+      continue;
+    }
+    pending ??= [];
+    pending.push(body.promise.then((settled) => accept(index, settled)));
   }
 
   const plan: SchedulePlan = {

@@ -84,7 +84,13 @@ export async function measureOverhead(
       for (const task of bench.tasks) {
         const result = task.result as { state?: string; latency?: { mean: number; rme: number } };
         if (!result.latency) throw new Error(`${task.name} did not complete`);
-        rows.push({ work, size, name: task.name, usPerRecord: (result.latency.mean * 1000) / size, rme: result.latency.rme });
+        rows.push({
+          work,
+          size,
+          name: task.name,
+          usPerRecord: (result.latency.mean * 1000) / size,
+          rme: result.latency.rme,
+        });
       }
     }
   }
