@@ -53,7 +53,7 @@ export function createBatchHandler<
   const resolved = resolveOptions(options, HANDLER_KEYS);
   const run = processRecord as ProcessRecord<unknown>;
   return async (event, context) => {
-    const result = await runBatch(event, context, resolved, run);
+    const result = await runBatch(event, context, resolved, run, false);
     if (resolved.throwOnFullBatchFailure && result.outcomes.length > 0 && !result.outcomes.some(isSuccess)) {
       throw new FullBatchFailureError(result.outcomes);
     }

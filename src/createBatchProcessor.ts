@@ -91,6 +91,8 @@ export async function runBatch(
   context: Context | undefined,
   options: ResolvedOptions,
   processRecord: ProcessRecord<unknown>,
+  /** False when the caller needs only the response: successes then share one outcome object. */
+  detailed = true,
 ): Promise<BatchResult> {
   const records = readRecords(event);
   const count = records.length;
@@ -107,10 +109,10 @@ export async function runBatch(
   const guard = options.idempotency === undefined ? undefined : new BatchIdempotency(options.idempotency, count, clock);
   let closed = false;
 
-  const settle = (outcome: RecordOutcome): boolean => {
-    guard?.settled(outcome);
+  const settle = (outcome: RecordOutcome, at = outcome.index): boolean => {
+    guard?.settled(outcome, at);
     if (closed) return false;
-    outcomes[outcome.index] = outcome;
+    outcomes[at] = outcome;
     if (isSuccess(outcome)) return true;
     if (outcome.status !== 'skipped') {
       log(logger, 'error', outcome.status === 'invalid' ? 'Record failed validation' : 'Record failed', {
@@ -124,6 +126,7 @@ export async function runBatch(
   const runRecord = (index: number): boolean | PromiseLike<boolean> => {
     started[index] = 1;
     const record = batchRecords[index];
+    batchRecords[index] = undefined; // from here on only this call holds it, so it can be collected early
     if (record === undefined) {
       const { messageId } = records[index] as SQSRecord;
       return settle({ status: 'invalid', messageId, index, error: invalid[index] as RecordValidationError });
@@ -140,7 +143,7 @@ export async function runBatch(
     } catch (error) {
       return settle({ status: 'failed', messageId, index, error });
     }
-    if (!isPromiseLike(result)) return settle({ status: 'succeeded', messageId, index });
+    if (!isPromiseLike(result)) return settle(detailed ? { status: 'succeeded', messageId, index } : SUCCEEDED, index);
     return settleAsync(result, messageId, index);
   };
 
@@ -150,7 +153,7 @@ export async function runBatch(
     } catch (error) {
       return settle({ status: 'failed', messageId, index, error });
     }
-    return settle({ status: 'succeeded', messageId, index });
+    return settle(detailed ? { status: 'succeeded', messageId, index } : SUCCEEDED, index);
   };
 
   const skip = (index: number, reason: SkipReason): void => {
@@ -218,6 +221,8 @@ export async function runBatch(
 
 /** The signal of invocations without a deadline: it never aborts. */
 const NEVER_ABORTED = new AbortController().signal;
+/** The outcome every success shares when the caller needs only the response (no per-record object). */
+const SUCCEEDED: RecordOutcome = Object.freeze({ status: 'succeeded', messageId: '', index: -1 });
 const NEVER = new Promise<void>(() => {});
 const alwaysTrue = (): boolean => true;
 

@@ -129,9 +129,9 @@ export class BatchIdempotency {
     return this.gates[index];
   }
 
-  /** Tells waiting followers how their leader ended. Call for every settled outcome. */
-  settled(outcome: RecordOutcome): void {
-    const leader = this.leaders.get(outcome.index);
+  /** Tells waiting followers how their leader ended. Call for every settled outcome, with the record's position. */
+  settled(outcome: RecordOutcome, index: number): void {
+    const leader = this.leaders.get(index);
     if (leader === undefined || leader.outcome !== undefined) return;
     leader.outcome = outcome;
     for (const wake of leader.waiters) wake(outcome);

@@ -78,7 +78,11 @@ export async function measureOverhead(
         const response = (await handler(event)) as SQSBatchResponse;
         if (response.batchItemFailures.length !== 0) throw new Error(`${name} failed records on a valid batch`);
       }
-      const bench = new Bench({ time: timeMs, warmupTime: Math.min(200, timeMs / 2) });
+      const bench = new Bench({
+        time: timeMs,
+        warmupTime: Math.min(200, timeMs / 2),
+        iterations: work === 'no-op' ? 64 : 10,
+      });
       for (const [name, handler] of Object.entries(handlers)) bench.add(name, () => handler(event));
       await bench.run();
       for (const task of bench.tasks) {

@@ -1,0 +1,42 @@
+// Minified and gzipped size of a minimal handler bundled with esbuild, the AWS SDK external.
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { table } from './fixtures.js';
+
+export const MINIMAL_HANDLERS: Record<string, string> = {
+  'sqs-partial-batch': `import { createBatchHandler } from 'sqs-partial-batch';
+export const handler = createBatchHandler(async (record) => { console.log(record.body); });`,
+  'sqs-partial-batch + memory idempotency': `import { createBatchHandler, MemoryIdempotencyStore } from 'sqs-partial-batch';
+export const handler = createBatchHandler(async (record) => { console.log(record.body); }, { idempotency: { store: new MemoryIdempotencyStore() } });`,
+  'Powertools batch': `import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+const processor = new BatchProcessor(EventType.SQS);
+export const handler = (event, context) => processPartialResponse(event, async (record) => { console.log(record.body); }, processor, { context });`,
+  'middy + sqs-partial-batch-failure': `import middy from '@middy/core';
+import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
+export const handler = middy((event) => Promise.allSettled(event.Records.map(async (record) => { console.log(record.body); }))).use(sqsPartialBatchFailure());`,
+};
+
+export async function measureSize(name: string, cwd: string): Promise<{ minified: number; gzipped: number }> {
+  const result = await build({
+    stdin: { contents: MINIMAL_HANDLERS[name] as string, resolveDir: cwd, loader: 'js' },
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['@aws-sdk/*'],
+    write: false,
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0]?.contents ?? new Uint8Array();
+  return { minified: code.byteLength, gzipped: gzipSync(code, { level: 9 }).byteLength };
+}
+
+export async function sizeTable(cwd: string): Promise<string> {
+  const rows: Array<Array<string | number>> = [];
+  for (const name of Object.keys(MINIMAL_HANDLERS)) {
+    const { minified, gzipped } = await measureSize(name, cwd);
+    rows.push([name, (minified / 1024).toFixed(1), (gzipped / 1024).toFixed(1)]);
+  }
+  return table(['minimal handler', 'minified (KB)', 'min + gzip (KB)'], rows);
+}
