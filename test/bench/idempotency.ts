@@ -68,8 +68,18 @@ export async function measureIdempotency(batches: number): Promise<Row[]> {
   await node.connect();
   let sent = 0;
   const commands = async () => sent;
-  const countedIo = { call: (command: string, ...args: Array<string | number>) => (sent++, io.call(command, ...args)) };
-  const countedNode = { sendCommand: (args: string[]) => (sent++, node.sendCommand(args)) };
+  const countedIo = {
+    call: (command: string, ...args: Array<string | number>) => {
+      sent++;
+      return io.call(command, ...args);
+    },
+  };
+  const countedNode = {
+    sendCommand: (args: string[]) => {
+      sent++;
+      return node.sendCommand(args);
+    },
+  };
   const countedCache = new Proxy(node, {
     get(target, property) {
       const value = Reflect.get(target, property) as unknown;
