@@ -103,7 +103,8 @@ export async function runBatch(
   const deadline = Deadline.of(context, clock, options.timeoutMarginMs);
   const ctx: RecordContext = { context, signal: deadline?.signal ?? NEVER_ABORTED, logger };
   const outcomes: Array<RecordOutcome | undefined> = new Array(count);
-  const started = new Uint8Array(count);
+  // Which records started: only a deadline can leave a started record without an outcome.
+  const started = deadline === undefined ? undefined : new Uint8Array(count);
   const batchRecords: Array<BatchRecord<unknown> | undefined> = new Array(count);
   const invalid: Array<RecordValidationError | undefined> = new Array(count);
   const guard = options.idempotency === undefined ? undefined : new BatchIdempotency(options.idempotency, count, clock);
@@ -124,7 +125,7 @@ export async function runBatch(
   };
 
   const runRecord = (index: number): boolean | PromiseLike<boolean> => {
-    started[index] = 1;
+    if (started !== undefined) started[index] = 1;
     const record = batchRecords[index];
     batchRecords[index] = undefined; // from here on only this call holds it, so it can be collected early
     if (record === undefined) {
@@ -207,7 +208,9 @@ export async function runBatch(
   closed = true;
   // Records still running now keep their claims (they lapse at the deadline): note them before finish() fills the gaps.
   const stillRunning =
-    guard === undefined ? undefined : started.map((s, index) => (s === 1 && outcomes[index] === undefined ? 1 : 0));
+    guard === undefined || started === undefined
+      ? undefined
+      : started.map((s, index) => (s === 1 && outcomes[index] === undefined ? 1 : 0));
   const result = finish(records, outcomes, started, deadline?.signal.reason, logger);
   if (guard !== undefined) {
     await guard.finish(
@@ -244,7 +247,7 @@ function toBatchRecord(raw: SQSRecord, body: unknown): BatchRecord<unknown> {
 function finish(
   records: readonly SQSRecord[],
   outcomes: Array<RecordOutcome | undefined>,
-  started: Uint8Array,
+  started: Uint8Array | undefined,
   timeoutReason: unknown,
   logger: BatchLogger | undefined,
 ): BatchResult {
@@ -257,7 +260,7 @@ function finish(
     if (outcome !== undefined && isSuccess(outcome)) continue;
     const messageId = (records[index] as SQSRecord).messageId;
     if (outcome === undefined) {
-      if (started[index] === 1) {
+      if (started?.[index] === 1) {
         interrupted++;
         outcome = { status: 'failed', messageId, index, error: timeoutReason };
         log(logger, 'error', 'Record did not finish before the invocation ran out of time', {

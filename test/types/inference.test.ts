@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { type } from 'arktype';
 import type { Context, SQSBatchResponse, SQSEvent, SQSHandler, SQSRecord } from 'aws-lambda';
 import type { Redis } from 'ioredis';
 import type { createClient } from 'redis';
@@ -44,12 +45,15 @@ describe('types flow from the schema to the callback', () => {
     );
   });
 
-  it('works for zod/mini and valibot', () => {
+  it('works for zod/mini, valibot and arktype', () => {
     createBatchHandler((record) => expectTypeOf(record.body).toEqualTypeOf<{ id: string }>(), {
       schema: zm.object({ id: zm.string() }),
     });
     createBatchProcessor((record) => expectTypeOf(record.body).toEqualTypeOf<{ id: number }>(), {
       schema: v.object({ id: v.number() }),
+    });
+    createBatchProcessor((record) => expectTypeOf(record.body).toEqualTypeOf<{ id: string }>(), {
+      schema: type({ id: 'string' }),
     });
   });
 

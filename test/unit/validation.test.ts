@@ -1,3 +1,4 @@
+import { type } from 'arktype';
 import * as v from 'valibot';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
@@ -68,6 +69,7 @@ describe('body validation', () => {
   it.each<[string, StandardSchemaV1<unknown, { orderId: string }>]>([
     ['zod/mini', zm.object({ orderId: zm.string() })],
     ['valibot', v.object({ orderId: v.string() })],
+    ['arktype', type({ orderId: 'string' })],
   ])('accepts any Standard Schema: %s', async (_name, schema) => {
     const ids: string[] = [];
     const processBatch = createBatchProcessor((record) => void ids.push(record.body.orderId), { schema });
