@@ -5,6 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     dynamodb: 'src/stores/dynamodb.ts',
     redis: 'src/stores/redis.ts',
+    sqs: 'src/sqs.ts',
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],

@@ -5,6 +5,7 @@ export default defineConfig({
   resolve: {
     alias: {
       'sqs-partial-batch/dynamodb': fileURLToPath(new URL('./src/stores/dynamodb.ts', import.meta.url)),
+      'sqs-partial-batch/sqs': fileURLToPath(new URL('./src/sqs.ts', import.meta.url)),
       'sqs-partial-batch/redis': fileURLToPath(new URL('./src/stores/redis.ts', import.meta.url)),
       'sqs-partial-batch/testing': fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)),
       'sqs-partial-batch': fileURLToPath(new URL('./src/index.ts', import.meta.url)),

@@ -70,7 +70,15 @@ const processBatch = createBatchProcessor(
 );
 
 // The Lambda handler: the processor's response, plus a tally of what happened to each record.
-const tally: Record<RecordStatus, number> = { succeeded: 0, duplicate: 0, failed: 0, invalid: 0, skipped: 0 };
+const tally: Record<RecordStatus, number> = {
+  succeeded: 0,
+  duplicate: 0,
+  failed: 0,
+  invalid: 0,
+  skipped: 0,
+  'dead-lettered': 0,
+  dropped: 0,
+};
 const handler = async (event: SQSEvent, context: Parameters<typeof processBatch>[1]) => {
   const { response, outcomes } = await processBatch(event, context);
   for (const outcome of outcomes) tally[outcome.status]++;

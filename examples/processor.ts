@@ -15,7 +15,7 @@ const processBatch = createBatchProcessor(
 
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const { response, outcomes } = await processBatch(event, context);
-  const counts = { succeeded: 0, duplicate: 0, failed: 0, invalid: 0, skipped: 0 };
+  const counts = { succeeded: 0, duplicate: 0, failed: 0, invalid: 0, skipped: 0, 'dead-lettered': 0, dropped: 0 };
   for (const outcome of outcomes) counts[outcome.status]++;
   console.log(JSON.stringify({ _aws: { Timestamp: Date.now() }, ...counts }));
   return response;

@@ -3,6 +3,7 @@ import { clockOf } from './clock.js';
 import { Deadline } from './deadline.js';
 import { InvalidOptionsError, type RecordValidationError } from './errors.js';
 import { isFifoEvent, messageGroupIdOf, readRecords, receiveCountOf } from './event.js';
+import { applyFailurePolicy } from './failurePolicy/apply.js';
 import { BatchIdempotency } from './idempotency/guard.js';
 import type { ResolvedIdempotency } from './idempotency/options.js';
 import { describeValue } from './optionChecks.js';
@@ -211,7 +212,20 @@ export async function runBatch(
     guard === undefined || started === undefined
       ? undefined
       : started.map((s, index) => (s === 1 && outcomes[index] === undefined ? 1 : 0));
-  const result = finish(records, outcomes, started, deadline?.signal.reason, logger);
+  let result = finish(records, outcomes, started, deadline?.signal.reason, logger);
+  const policy = options.failurePolicy;
+  if (policy.backoff !== undefined || policy.onPermanentFailure !== 'retry') {
+    const outcomesNow = result.outcomes as RecordOutcome[];
+    const timeoutMs = Math.min(POLICY_TIMEOUT_MS, Math.max(100, (deadline?.remainingMs() ?? POLICY_TIMEOUT_MS) - 200));
+    await applyFailurePolicy(
+      records,
+      outcomesNow,
+      policy,
+      (level, message, attributes) => log(logger, level, message, attributes),
+      timeoutMs,
+    );
+    result = { response: { batchItemFailures: failuresOf(records, outcomesNow) }, outcomes: outcomesNow };
+  }
   if (guard !== undefined) {
     await guard.finish(
       result.outcomes,
@@ -221,6 +235,9 @@ export async function runBatch(
   }
   return result;
 }
+
+/** Longest the failure policy's SQS calls may take before their records are left as they are. */
+const POLICY_TIMEOUT_MS = 5000;
 
 /** The signal of invocations without a deadline: it never aborts. */
 const NEVER_ABORTED = new AbortController().signal;
@@ -244,6 +261,21 @@ function toBatchRecord(raw: SQSRecord, body: unknown): BatchRecord<unknown> {
  * out, or never started) and builds the response from message ids, in event
  * order, each id once.
  */
+/** Message ids of records that are not done, in event order, each once. */
+function failuresOf(records: readonly SQSRecord[], outcomes: readonly RecordOutcome[]): SQSBatchItemFailure[] {
+  const failures: SQSBatchItemFailure[] = [];
+  let reported: Set<string> | undefined;
+  for (let index = 0; index < records.length; index++) {
+    if (isSuccess(outcomes[index] as RecordOutcome)) continue;
+    const messageId = (records[index] as SQSRecord).messageId;
+    reported ??= new Set();
+    if (reported.has(messageId)) continue;
+    reported.add(messageId);
+    failures.push({ itemIdentifier: messageId });
+  }
+  return failures;
+}
+
 function finish(
   records: readonly SQSRecord[],
   outcomes: Array<RecordOutcome | undefined>,
@@ -251,38 +283,29 @@ function finish(
   timeoutReason: unknown,
   logger: BatchLogger | undefined,
 ): BatchResult {
-  const batchItemFailures: SQSBatchItemFailure[] = [];
-  let reported: Set<string> | undefined;
   let skipped: Map<SkipReason, string[]> | undefined;
   let interrupted = 0;
   for (let index = 0; index < records.length; index++) {
     let outcome = outcomes[index];
-    if (outcome !== undefined && isSuccess(outcome)) continue;
+    if (outcome !== undefined && outcome.status !== 'skipped') continue;
     const messageId = (records[index] as SQSRecord).messageId;
     if (outcome === undefined) {
       if (started?.[index] === 1) {
         interrupted++;
-        outcome = { status: 'failed', messageId, index, error: timeoutReason };
+        outcomes[index] = { status: 'failed', messageId, index, error: timeoutReason };
         log(logger, 'error', 'Record did not finish before the invocation ran out of time', {
           messageId,
           error: timeoutReason,
         });
-      } else {
-        outcome = { status: 'skipped', messageId, index, reason: 'timeout' };
+        continue;
       }
+      outcome = { status: 'skipped', messageId, index, reason: 'timeout' };
       outcomes[index] = outcome;
     }
-    if (outcome.status === 'skipped') {
-      skipped ??= new Map();
-      const ids = skipped.get(outcome.reason) ?? [];
-      ids.push(messageId);
-      skipped.set(outcome.reason, ids);
-    }
-    reported ??= new Set();
-    if (!reported.has(messageId)) {
-      reported.add(messageId);
-      batchItemFailures.push({ itemIdentifier: messageId });
-    }
+    skipped ??= new Map();
+    const ids = skipped.get(outcome.reason) ?? [];
+    ids.push(messageId);
+    skipped.set(outcome.reason, ids);
   }
   if (logger !== undefined && skipped !== undefined) {
     for (const [reason, ids] of skipped) {
@@ -294,7 +317,8 @@ function finish(
     }
   }
   // Every slot is filled now, and no late completion can write to it (the run is closed).
-  return { response: { batchItemFailures }, outcomes: outcomes as RecordOutcome[] };
+  const filled = outcomes as RecordOutcome[];
+  return { response: { batchItemFailures: failuresOf(records, filled) }, outcomes: filled };
 }
 
 const SKIP_MESSAGES: Record<SkipReason, string> = {

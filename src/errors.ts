@@ -318,6 +318,26 @@ export class IdempotencyKeyError extends SqsPartialBatchError {
 }
 
 /**
+ * Thrown by `processRecord` (directly or through a subclass) for a record
+ * that can never succeed: retrying it is pointless. With
+ * `onPermanentFailure: 'dead-letter'` or `'drop'` such a record leaves the
+ * queue at once; with the default `'retry'` it is reported like any failure.
+ *
+ * @example
+ * ```ts
+ * import { createBatchHandler, PermanentError } from 'sqs-partial-batch';
+ *
+ * export const handler = createBatchHandler(async (record) => {
+ *   if (!knownSkus.has(record.body)) throw new PermanentError(`unknown SKU ${record.body}`);
+ * });
+ * ```
+ */
+export class PermanentError extends SqsPartialBatchError {
+  override readonly name: string = 'PermanentError';
+  readonly code: string = 'PERMANENT_FAILURE';
+}
+
+/**
  * A one-line description of any thrown value (errors, strings, objects,
  * `undefined`), for messages and logs.
  *

@@ -10,11 +10,19 @@ export {
   InvalidEventError,
   InvalidOptionsError,
   InvocationTimeoutError,
+  PermanentError,
   RecordValidationError,
   SqsPartialBatchError,
   type ValidationIssue,
   type ValidationStage,
 } from './errors.js';
+export { backoffDelaySeconds } from './failurePolicy/backoff.js';
+export type {
+  BackoffOptions,
+  DeadLetterOptions,
+  PermanentFailureAction,
+  SqsClientLike,
+} from './failurePolicy/options.js';
 export type { IdempotencyOptions } from './idempotency/options.js';
 export type {
   ClaimResult,

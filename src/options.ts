@@ -1,5 +1,13 @@
 import { InvalidOptionsError } from './errors.js';
 import {
+  type BackoffOptions,
+  type DeadLetterOptions,
+  FAILURE_DEFAULTS,
+  type PermanentFailureAction,
+  type ResolvedFailurePolicy,
+  resolveFailurePolicy,
+} from './failurePolicy/options.js';
+import {
   IDEMPOTENCY_DEFAULTS,
   type IdempotencyOptions,
   type ResolvedIdempotency,
@@ -71,6 +79,20 @@ export interface BatchProcessorOptions<
    * @default undefined (no idempotency)
    */
   readonly idempotency?: IdempotencyOptions<BodyOf<Schema, Env>> | undefined;
+  /**
+   * Delay the next delivery of failed records exponentially with
+   * `ChangeMessageVisibilityBatch`. See {@link BackoffOptions}.
+   * @default undefined (failed records come back after the queue's visibility timeout)
+   */
+  readonly backoff?: BackoffOptions | undefined;
+  /**
+   * What to do with a record that can never succeed (a `PermanentError`, or
+   * an invalid body): `'retry'`, `'dead-letter'` (needs `deadLetter`) or `'drop'`.
+   * @default 'retry'
+   */
+  readonly onPermanentFailure?: PermanentFailureAction | undefined;
+  /** Where `onPermanentFailure: 'dead-letter'` sends records. */
+  readonly deadLetter?: DeadLetterOptions | undefined;
 }
 
 /**
@@ -113,6 +135,8 @@ export const DEFAULTS = Object.freeze({
   timeoutMarginMs: 1000,
   throwOnFullBatchFailure: true,
   idempotency: IDEMPOTENCY_DEFAULTS,
+  onPermanentFailure: FAILURE_DEFAULTS.onPermanentFailure,
+  backoff: FAILURE_DEFAULTS.backoff,
 } as const);
 
 /** Options with every default applied. */
@@ -124,6 +148,7 @@ export interface ResolvedOptions {
   readonly timeoutMarginMs: number;
   readonly logger: BatchLogger | undefined;
   readonly idempotency: ResolvedIdempotency | undefined;
+  readonly failurePolicy: ResolvedFailurePolicy;
 }
 
 const PROCESSOR_KEYS = [
@@ -134,6 +159,9 @@ const PROCESSOR_KEYS = [
   'timeoutMarginMs',
   'logger',
   'idempotency',
+  'backoff',
+  'onPermanentFailure',
+  'deadLetter',
 ] as const;
 /** Keys `createBatchHandler` accepts. */
 export const HANDLER_KEYS = [...PROCESSOR_KEYS, 'throwOnFullBatchFailure'] as const;
@@ -198,6 +226,7 @@ export function resolveOptions(
     timeoutMarginMs: (timeoutMarginMs as number | undefined) ?? DEFAULTS.timeoutMarginMs,
     logger: logger as BatchLogger | undefined,
     idempotency: resolveIdempotency(idempotency),
+    failurePolicy: resolveFailurePolicy(input),
     throwOnFullBatchFailure: (throwOnFullBatchFailure as boolean | undefined) ?? DEFAULTS.throwOnFullBatchFailure,
   };
 }

@@ -1,7 +1,7 @@
 import type { RecordOutcome } from './types.js';
 
 /**
- * True for outcomes SQS should delete: `succeeded` and `duplicate`.
+ * True for outcomes SQS should delete: `succeeded`, `duplicate`, `dead-lettered` and `dropped`.
  *
  * @example
  * ```ts
@@ -12,6 +12,7 @@ import type { RecordOutcome } from './types.js';
  */
 export function isSuccess(
   outcome: RecordOutcome,
-): outcome is Extract<RecordOutcome, { readonly status: 'succeeded' | 'duplicate' }> {
-  return outcome.status === 'succeeded' || outcome.status === 'duplicate';
+): outcome is Extract<RecordOutcome, { readonly status: 'succeeded' | 'duplicate' | 'dead-lettered' | 'dropped' }> {
+  const { status } = outcome;
+  return status === 'succeeded' || status === 'duplicate' || status === 'dead-lettered' || status === 'dropped';
 }

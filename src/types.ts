@@ -184,6 +184,8 @@ export type SkipReason = 'timeout' | 'fifo-batch-stopped' | 'fifo-group-stopped'
  *   out, or idempotency could not let it run (`error` says which).
  * - `invalid`: the body failed parsing or validation.
  * - `skipped`: not started (FIFO order or time).
+ * - `dead-lettered`: a permanent failure sent to the `deadLetter` queue (then deleted).
+ * - `dropped`: a permanent failure deleted after logging (`onPermanentFailure: 'drop'`).
  *
  * @example
  * ```ts
@@ -196,6 +198,8 @@ export type SkipReason = 'timeout' | 'fifo-batch-stopped' | 'fifo-group-stopped'
  *     case 'failed': return String(outcome.error);
  *     case 'invalid': return outcome.error.message;
  *     case 'skipped': return outcome.reason;
+ *     case 'dead-lettered':
+ *     case 'dropped': return `${outcome.status}: ${String(outcome.error)}`;
  *   }
  * }
  * ```
@@ -210,17 +214,19 @@ export type RecordOutcome =
       readonly index: number;
       readonly error: RecordValidationError;
     }
-  | { readonly status: 'skipped'; readonly messageId: string; readonly index: number; readonly reason: SkipReason };
+  | { readonly status: 'skipped'; readonly messageId: string; readonly index: number; readonly reason: SkipReason }
+  | { readonly status: 'dead-lettered'; readonly messageId: string; readonly index: number; readonly error: unknown }
+  | { readonly status: 'dropped'; readonly messageId: string; readonly index: number; readonly error: unknown };
 
 /**
- * A record's status; every status but `succeeded` and `duplicate` puts the
- * record in `batchItemFailures`.
+ * A record's status; `failed`, `invalid` and `skipped` put the record in
+ * `batchItemFailures`, the others let SQS delete it.
  *
  * @example
  * ```ts
  * import type { RecordStatus } from 'sqs-partial-batch';
  *
- * const counts: Record<RecordStatus, number> = { succeeded: 0, duplicate: 0, failed: 0, invalid: 0, skipped: 0 };
+ * const counts: Record<RecordStatus, number> = { succeeded: 0, duplicate: 0, failed: 0, invalid: 0, skipped: 0, 'dead-lettered': 0, dropped: 0 };
  * ```
  */
 export type RecordStatus = RecordOutcome['status'];

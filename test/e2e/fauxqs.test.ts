@@ -3,31 +3,26 @@ import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
-  SQSClient,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createBatchHandler, MemoryIdempotencyStore } from '../../src/index.js';
+import { type LocalSqs, startLocalSqs } from '../helpers/fauxqs.js';
 import { pollOnce } from '../helpers/poller.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('end to end against an SQS API (fauxqs)', () => {
-  let server: FauxqsServer;
+  let local: LocalSqs;
   let sqs: SQSClient;
 
   beforeAll(async () => {
-    server = await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' });
-    sqs = new SQSClient({
-      endpoint: server.address,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    local = await startLocalSqs();
+    sqs = local.sqs;
   });
   afterAll(async () => {
-    sqs.destroy();
-    await server.stop();
+    await local.stop();
   });
 
   async function queueWithDlq(name: string, maxReceiveCount: number, fifo = false) {
@@ -52,19 +47,9 @@ describe('end to end against an SQS API (fauxqs)', () => {
     return { queueUrl: main.QueueUrl as string, dlqUrl: dlq.QueueUrl as string };
   }
 
-  async function remaining(queueUrl: string): Promise<number> {
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    return Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
-  }
-
   async function drain(queueUrl: string, handler: Parameters<typeof pollOnce>[2], limitMs = 20_000): Promise<void> {
     const until = Date.now() + limitMs;
-    while ((await remaining(queueUrl)) > 0) {
+    while ((await local.remaining(queueUrl)) > 0) {
       if (Date.now() > until) throw new Error('the queue did not drain in time');
       if ((await pollOnce(sqs, queueUrl, handler)) === 0) await sleep(100);
     }

@@ -136,6 +136,9 @@ describe('the handler fits Lambda', () => {
           return outcome.error.issues.map((issue) => issue.message).join();
         case 'skipped':
           return outcome.reason;
+        case 'dead-lettered':
+        case 'dropped':
+          return String(outcome.error);
       }
     };
     expectTypeOf(describe).returns.toEqualTypeOf<string>();

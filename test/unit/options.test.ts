@@ -92,8 +92,19 @@ describe('option checks at factory time', () => {
       timeoutMarginMs: 1000,
       throwOnFullBatchFailure: true,
       idempotency: { ttlSeconds: 86_400, validatePayload: false, inProgressTtlSeconds: 900, timeoutMs: 5000 },
+      onPermanentFailure: 'retry',
+      backoff: { baseSeconds: 5, maxSeconds: 900, jitter: 'full' },
     });
     expect(Object.isFrozen(DEFAULTS)).toBe(true);
     expect(Object.isFrozen(DEFAULTS.idempotency)).toBe(true);
+  });
+});
+
+describe('option values in messages', () => {
+  it('quotes symbols and booleans as they are', () => {
+    expect(() => createBatchHandler(noop, { concurrency: Symbol.for('x') } as never)).toThrow(
+      'got `Symbol(x)` (symbol)',
+    );
+    expect(() => createBatchHandler(noop, { concurrency: true } as never)).toThrow('got `true` (boolean)');
   });
 });

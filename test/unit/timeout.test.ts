@@ -131,6 +131,23 @@ describe('timeout awareness', () => {
     remaining = 0;
   });
 
+  it('stops keeping a deadline when the context stops telling the time', async () => {
+    let calls = 0;
+    const context = {
+      ...lambdaContext(),
+      getRemainingTimeInMillis: () => (++calls === 1 ? 3000 : Number.NaN),
+    } as Context;
+    const { MemoryIdempotencyStore } = await import('../../src/index.js');
+    const processBatch = createBatchProcessor(() => new Promise((resolve) => setTimeout(resolve, 5000)), {
+      idempotency: { store: new MemoryIdempotencyStore() },
+    });
+
+    const result = processBatch(sqsEvent(['a']), context);
+    await vi.advanceTimersByTimeAsync(5000);
+
+    expect((await result).outcomes[0]?.status).toBe('succeeded');
+  });
+
   it('keeps the outcomes it returned when a record finishes after the deadline', async () => {
     const gate = deferred();
     const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };

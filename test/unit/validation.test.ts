@@ -216,3 +216,17 @@ describe('envelopes', () => {
     expect(bodies).toEqual([{ n: 1 }]);
   });
 });
+
+describe('body edge cases', () => {
+  it('fails a null body, and an SNS body that is not JSON, without calling processRecord', async () => {
+    const processRecord = vi.fn();
+    const processBatch = createBatchProcessor(processRecord, { envelope: 'sns' });
+    const nullBody = { ...sqsRecord('x'), body: null as unknown as string };
+
+    const { outcomes } = await processBatch({ Records: [nullBody, sqsRecord('not json')] });
+
+    expect(invalidError(outcomes[0]).message).toContain('got null');
+    expect(invalidError(outcomes[1]).stage).toBe('json');
+    expect(processRecord).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,175 @@
+import {
+  ChangeMessageVisibilityBatchCommand,
+  GetQueueUrlCommand,
+  type MessageAttributeValue,
+  SendMessageBatchCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
+import type { SqsClientLike } from 'sqs-partial-batch';
+
+/** SQS takes at most 10 entries per batch call. */
+const SQS_BATCH = 10;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += SQS_BATCH) out.push(items.slice(i, i + SQS_BATCH));
+  return out;
+}
+
+const urls = new WeakMap<object, Map<string, Promise<string>>>();
+
+/**
+ * The URL of the queue an event source ARN names, from `GetQueueUrl` with the
+ * queue name and owner account (so it works against AWS and emulators, whose
+ * URLs differ). Cached per client and ARN; a failed lookup is not cached.
+ *
+ * @example
+ * ```ts
+ * import { SQSClient } from '@aws-sdk/client-sqs';
+ * import { queueUrlOf } from 'sqs-partial-batch/sqs';
+ *
+ * const url = await queueUrlOf(new SQSClient({}), 'arn:aws:sqs:eu-west-1:123456789012:orders');
+ * ```
+ */
+export function queueUrlOf(client: SqsClientLike, arn: string): Promise<string> {
+  let cache = urls.get(client);
+  if (cache === undefined) {
+    cache = new Map();
+    urls.set(client, cache);
+  }
+  let url = cache.get(arn);
+  if (url === undefined) {
+    const [, , service, , account, name] = arn.split(':');
+    if (service !== 'sqs' || !account || !name) return Promise.reject(new Error(`Not an SQS queue ARN: ${arn}`));
+    url = (client as SQSClient)
+      .send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }))
+      .then(({ QueueUrl }) => {
+        if (!QueueUrl) throw new Error(`GetQueueUrl returned no URL for ${arn}`);
+        return QueueUrl;
+      });
+    cache.set(arn, url);
+    url.catch(() => cache?.delete(arn));
+  }
+  return url;
+}
+
+/**
+ * Sets the visibility timeout of received messages, 10 per
+ * `ChangeMessageVisibilityBatch` call, all calls at once.
+ *
+ * @returns The receipt handles that could not be changed, with why.
+ * @example
+ * ```ts
+ * import { changeVisibility } from 'sqs-partial-batch/sqs';
+ *
+ * const failed = await changeVisibility(client, queueUrl, [{ receiptHandle, seconds: 30 }]);
+ * ```
+ */
+export async function changeVisibility(
+  client: SqsClientLike,
+  queueUrl: string,
+  entries: ReadonlyArray<{ readonly receiptHandle: string; readonly seconds: number }>,
+): Promise<Array<{ receiptHandle: string; error: string }>> {
+  const failed: Array<{ receiptHandle: string; error: string }> = [];
+  await Promise.all(
+    chunks(entries).map(async (chunk) => {
+      const { Failed = [] } = await (client as SQSClient).send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: chunk.map((entry, i) => ({
+            Id: String(i),
+            ReceiptHandle: entry.receiptHandle,
+            VisibilityTimeout: entry.seconds,
+          })),
+        }),
+      );
+      for (const failure of Failed) {
+        const entry = chunk[Number(failure.Id)];
+        if (entry) failed.push({ receiptHandle: entry.receiptHandle, error: `${failure.Code}: ${failure.Message}` });
+      }
+    }),
+  );
+  return failed;
+}
+
+/** A record to send to a dead-letter queue, with why it failed. */
+export interface DeadLetterEntry {
+  readonly record: SQSRecord;
+  readonly errorName: string;
+  readonly errorMessage: string;
+}
+
+/** Message attributes a dead-lettered record carries, beside its own. */
+export const DEAD_LETTER_ATTRIBUTES = ['ErrorName', 'ErrorMessage', 'OriginalMessageId', 'SourceQueueArn'] as const;
+
+/** SQS's limit of message attributes per message. */
+const MAX_ATTRIBUTES = 10;
+
+/**
+ * Sends records to a queue, 10 per `SendMessageBatch` call, all calls at
+ * once: the body and message attributes of each, plus its error's name and
+ * message, original message id and source queue ARN as attributes (the
+ * record's own attributes are kept up to SQS's limit of 10). FIFO records
+ * keep their group id and get their message id as deduplication id.
+ *
+ * @returns The message ids that were not sent, with why.
+ * @example
+ * ```ts
+ * import { sendToQueue } from 'sqs-partial-batch/sqs';
+ *
+ * const failed = await sendToQueue(client, dlqUrl, [{ record, errorName: 'PermanentError', errorMessage: 'unknown sku' }]);
+ * ```
+ */
+export async function sendToQueue(
+  client: SqsClientLike,
+  queueUrl: string,
+  entries: readonly DeadLetterEntry[],
+): Promise<Map<string, string>> {
+  const failed = new Map<string, string>();
+  await Promise.all(
+    chunks(entries).map(async (chunk) => {
+      try {
+        const { Failed = [] } = await (client as SQSClient).send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: chunk.map((entry, i) => toEntry(entry, i)),
+          }),
+        );
+        for (const failure of Failed) {
+          const entry = chunk[Number(failure.Id)];
+          if (entry) failed.set(entry.record.messageId, `${failure.Code}: ${failure.Message}`);
+        }
+      } catch (error) {
+        for (const entry of chunk)
+          failed.set(entry.record.messageId, error instanceof Error ? error.message : String(error));
+      }
+    }),
+  );
+  return failed;
+}
+
+function toEntry({ record, errorName, errorMessage }: DeadLetterEntry, index: number) {
+  const attributes: Record<string, MessageAttributeValue> = {
+    ErrorName: { DataType: 'String', StringValue: errorName || 'Error' },
+    ErrorMessage: { DataType: 'String', StringValue: (errorMessage || '(no message)').slice(0, 4096) },
+    OriginalMessageId: { DataType: 'String', StringValue: record.messageId },
+    SourceQueueArn: { DataType: 'String', StringValue: record.eventSourceARN || 'unknown' },
+  };
+  for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
+    if (Object.keys(attributes).length >= MAX_ATTRIBUTES) break;
+    if (name in attributes) continue;
+    attributes[name] = {
+      DataType: value.dataType,
+      ...(value.stringValue === undefined ? {} : { StringValue: value.stringValue }),
+      ...(value.binaryValue === undefined ? {} : { BinaryValue: Buffer.from(value.binaryValue, 'base64') }),
+    };
+  }
+  const group = record.attributes?.MessageGroupId;
+  return {
+    Id: String(index),
+    MessageBody: record.body,
+    MessageAttributes: attributes,
+    ...(group === undefined ? {} : { MessageGroupId: group, MessageDeduplicationId: record.messageId }),
+  };
+}
