@@ -191,7 +191,7 @@ export async function runBatch(
     if (guard !== undefined) {
       const inProgressUntil =
         clock.now() + (deadline?.remainingMs() ?? (options.idempotency as ResolvedIdempotency).inProgressMs);
-      await guard.claim(batchRecords, inProgressUntil, deadline?.expired ?? NEVER);
+      await guard.claim(batchRecords, inProgressUntil, deadline?.expired);
     }
     await schedule(plan, runRecord);
   };
@@ -243,7 +243,6 @@ const POLICY_TIMEOUT_MS = 5000;
 const NEVER_ABORTED = new AbortController().signal;
 /** The outcome every success shares when the caller needs only the response (no per-record object). */
 const SUCCEEDED: RecordOutcome = Object.freeze({ status: 'succeeded', messageId: '', index: -1 });
-const NEVER = new Promise<void>(() => {});
 const alwaysTrue = (): boolean => true;
 
 function toBatchRecord(raw: SQSRecord, body: unknown): BatchRecord<unknown> {

@@ -6,3 +6,21 @@ export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLik
     typeof (value as { then?: unknown }).then === 'function'
   );
 }
+
+/**
+ * Settles like `promise`, or rejects with `onTimeout()` after `ms`, or with
+ * `onEnd()` when `end` resolves first (the invocation ran out of time).
+ */
+export function settleWithin<T>(
+  promise: PromiseLike<T>,
+  ms: number,
+  onTimeout: () => Error,
+  end?: { readonly promise: Promise<void>; readonly error: () => Error },
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+    void end?.promise.then(() => reject(end.error()));
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}

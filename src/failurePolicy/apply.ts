@@ -3,6 +3,7 @@ import { PermanentError } from '../errors.js';
 import { receiveCountOf } from '../event.js';
 import { isSuccess } from '../outcomes.js';
 import type { RecordOutcome } from '../types.js';
+import { settleWithin } from '../util.js';
 import { backoffDelaySeconds } from './backoff.js';
 import type { ResolvedFailurePolicy } from './options.js';
 
@@ -132,9 +133,5 @@ async function backoff(
 }
 
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return settleWithin(promise, ms, () => new Error(`Timed out after ${ms} ms ${what}`));
 }

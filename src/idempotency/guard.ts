@@ -9,6 +9,7 @@ import {
 } from '../errors.js';
 import { isSuccess } from '../outcomes.js';
 import type { BatchRecord, RecordOutcome } from '../types.js';
+import { settleWithin } from '../util.js';
 import type { ResolvedIdempotency } from './options.js';
 import { payloadHash } from './payloadHash.js';
 import type { ClaimResult, IdempotencyClaim, IdempotencyCompletion, IdempotencyRelease } from './store.js';
@@ -54,12 +55,12 @@ export class BatchIdempotency {
    * (closed), a bad key fails its record.
    *
    * @param inProgressUntil - When the claims lapse (the invocation's deadline).
-   * @param expired - Resolves when the invocation runs out of time.
+   * @param expired - Resolves when the invocation runs out of time (none without a deadline).
    */
   async claim(
     records: ReadonlyArray<BatchRecord<unknown> | undefined>,
     inProgressUntil: number,
-    expired: Promise<void>,
+    expired: Promise<void> | undefined,
   ): Promise<void> {
     const { options } = this;
     const byKey = new Map<string, Leader>();
@@ -181,11 +182,10 @@ export class BatchIdempotency {
         releases.push({ key: leader.key, token: this.token });
       }
     }
-    const never = new Promise<void>(() => {});
     const call = async (operation: 'complete' | 'release', run: () => Promise<void>, count: number) => {
       if (count === 0) return;
       try {
-        await within(run(), timeoutMs, never, operation);
+        await within(run(), timeoutMs, undefined, operation);
       } catch (error) {
         report(
           error instanceof IdempotencyStoreError
@@ -295,26 +295,22 @@ function failed(record: BatchRecord<unknown>, index: number, error: unknown): Re
 function within<T>(
   promise: Promise<T>,
   ms: number,
-  expired: Promise<void>,
+  expired: Promise<void> | undefined,
   operation: 'claim' | 'complete' | 'release',
 ): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new IdempotencyStoreError(operation, `The idempotency store did not answer a ${operation} within ${ms} ms`),
-        ),
-      ms,
-    );
-    void expired.then(() =>
-      reject(
-        new IdempotencyStoreError(
-          operation,
-          `The invocation ran out of time while the idempotency store was answering a ${operation}`,
-        ),
-      ),
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return settleWithin(
+    promise,
+    ms,
+    () => new IdempotencyStoreError(operation, `The idempotency store did not answer a ${operation} within ${ms} ms`),
+    expired === undefined
+      ? undefined
+      : {
+          promise: expired,
+          error: () =>
+            new IdempotencyStoreError(
+              operation,
+              `The invocation ran out of time while the idempotency store was answering a ${operation}`,
+            ),
+        },
+  );
 }
