@@ -1,4 +1,4 @@
-import type { Context, SQSBatchItemFailure, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { clockOf } from './clock.js';
 import { Deadline } from './deadline.js';
 import { InvalidOptionsError, type RecordValidationError } from './errors.js';
@@ -6,14 +6,15 @@ import { isFifoEvent, messageGroupIdOf, readRecords, receiveCountOf } from './ev
 import { applyFailurePolicy } from './failurePolicy/apply.js';
 import { BatchIdempotency } from './idempotency/guard.js';
 import type { ResolvedIdempotency } from './idempotency/options.js';
+import { log } from './log.js';
 import { describeValue } from './optionChecks.js';
 import { type BatchProcessorOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { isSuccess } from './outcomes.js';
 import { ParseFailure, PendingParse, parseBody } from './parse.js';
+import { failuresOf, finish } from './response.js';
 import { type SchedulePlan, schedule } from './schedule.js';
 import type { StandardSchemaV1 } from './standardSchema.js';
 import type {
-  BatchLogger,
   BatchRecord,
   BatchResult,
   BodyOf,
@@ -82,9 +83,6 @@ export function checkProcessRecord(processRecord: unknown): void {
     throw new InvalidOptionsError(`Expected \`processRecord\` to be a function, got ${describeValue(processRecord)}`);
   }
 }
-
-/** Most message ids quoted in one summary log entry. */
-const LOGGED_IDS = 50;
 
 /** One invocation. All state lives here, so concurrent invocations never share any. */
 export async function runBatch(
@@ -260,85 +258,3 @@ function toBatchRecord(raw: SQSRecord, body: unknown): BatchRecord<unknown> {
  * out, or never started) and builds the response from message ids, in event
  * order, each id once.
  */
-/** Message ids of records that are not done, in event order, each once. */
-function failuresOf(records: readonly SQSRecord[], outcomes: readonly RecordOutcome[]): SQSBatchItemFailure[] {
-  const failures: SQSBatchItemFailure[] = [];
-  let reported: Set<string> | undefined;
-  for (let index = 0; index < records.length; index++) {
-    if (isSuccess(outcomes[index] as RecordOutcome)) continue;
-    const messageId = (records[index] as SQSRecord).messageId;
-    reported ??= new Set();
-    if (reported.has(messageId)) continue;
-    reported.add(messageId);
-    failures.push({ itemIdentifier: messageId });
-  }
-  return failures;
-}
-
-function finish(
-  records: readonly SQSRecord[],
-  outcomes: Array<RecordOutcome | undefined>,
-  started: Uint8Array | undefined,
-  timeoutReason: unknown,
-  logger: BatchLogger | undefined,
-): BatchResult {
-  let skipped: Map<SkipReason, string[]> | undefined;
-  let interrupted = 0;
-  for (let index = 0; index < records.length; index++) {
-    let outcome = outcomes[index];
-    if (outcome !== undefined && outcome.status !== 'skipped') continue;
-    const messageId = (records[index] as SQSRecord).messageId;
-    if (outcome === undefined) {
-      if (started?.[index] === 1) {
-        interrupted++;
-        outcomes[index] = { status: 'failed', messageId, index, error: timeoutReason };
-        log(logger, 'error', 'Record did not finish before the invocation ran out of time', {
-          messageId,
-          error: timeoutReason,
-        });
-        continue;
-      }
-      outcome = { status: 'skipped', messageId, index, reason: 'timeout' };
-      outcomes[index] = outcome;
-    }
-    skipped ??= new Map();
-    const ids = skipped.get(outcome.reason) ?? [];
-    ids.push(messageId);
-    skipped.set(outcome.reason, ids);
-  }
-  if (logger !== undefined && skipped !== undefined) {
-    for (const [reason, ids] of skipped) {
-      log(logger, 'warn', SKIP_MESSAGES[reason], {
-        count: ids.length,
-        interrupted: reason === 'timeout' ? interrupted : undefined,
-        messageIds: ids.slice(0, LOGGED_IDS),
-      });
-    }
-  }
-  // Every slot is filled now, and no late completion can write to it (the run is closed).
-  const filled = outcomes as RecordOutcome[];
-  return { response: { batchItemFailures: failuresOf(records, filled) }, outcomes: filled };
-}
-
-const SKIP_MESSAGES: Record<SkipReason, string> = {
-  timeout: 'Records not started because the invocation ran out of time; they are reported as failures',
-  'fifo-batch-stopped':
-    'Records not started after a failure in a FIFO batch; they are reported as failures to keep order',
-  'fifo-group-stopped':
-    'Records not started after a failure in their FIFO message group; they are reported as failures to keep order',
-};
-
-/** Logs without letting a broken logger fail the batch. */
-function log(
-  logger: BatchLogger | undefined,
-  level: 'warn' | 'error',
-  message: string,
-  attributes: Record<string, unknown>,
-): void {
-  if (logger === undefined) return;
-  try {
-    logger[level](message, attributes);
-  } catch {
-    // A logger that throws must not turn into lost records.
-  }
-}
