@@ -12,7 +12,7 @@ import { type BatchProcessorOptions, type ResolvedOptions, resolveOptions } from
 import { isSuccess } from './outcomes.js';
 import { ParseFailure, PendingParse, parseBody } from './parse.js';
 import { failuresOf, finish } from './response.js';
-import { type SchedulePlan, schedule } from './schedule.js';
+import { type RecordRunner, type SchedulePlan, Settling, schedule } from './schedule.js';
 import type { StandardSchemaV1 } from './standardSchema.js';
 import type {
   BatchRecord,
@@ -104,9 +104,11 @@ export async function runBatch(
   const outcomes: Array<RecordOutcome | undefined> = new Array(count);
   // Which records started: only a deadline can leave a started record without an outcome.
   const started = deadline === undefined ? undefined : new Uint8Array(count);
-  const batchRecords: Array<BatchRecord<unknown> | undefined> = new Array(count);
-  const invalid: Array<RecordValidationError | undefined> = new Array(count);
   const guard = options.idempotency === undefined ? undefined : new BatchIdempotency(options.idempotency, count, clock);
+  // Idempotency needs every body before the first record runs (its keys are claimed together);
+  // otherwise each body is read when its record starts, so no record object outlives its run.
+  const batchRecords: Array<BatchRecord<unknown> | undefined> | undefined = guard && new Array(count);
+  const invalid: Array<RecordValidationError | undefined> | undefined = guard && new Array(count);
   let closed = false;
 
   const settle = (outcome: RecordOutcome, at = outcome.index): boolean => {
@@ -122,58 +124,86 @@ export async function runBatch(
     }
     return false;
   };
+  const messageIdAt = (index: number): string => (records[index] as SQSRecord).messageId;
+  const settleInvalid = (index: number, error: RecordValidationError): boolean =>
+    settle({ status: 'invalid', messageId: messageIdAt(index), index, error });
 
-  const runRecord = (index: number): boolean | PromiseLike<boolean> => {
-    if (started !== undefined) started[index] = 1;
-    const record = batchRecords[index];
-    batchRecords[index] = undefined; // from here on only this call holds it, so it can be collected early
-    if (record === undefined) {
-      const { messageId } = records[index] as SQSRecord;
-      return settle({ status: 'invalid', messageId, index, error: invalid[index] as RecordValidationError });
-    }
-    const gate = guard?.gate(index);
-    if (gate !== undefined && gate.kind !== 'run') {
-      if (gate.kind === 'decided') return settle(gate.outcome);
-      return (guard as BatchIdempotency).follow(record, index, gate).then(settle);
-    }
-    const { messageId } = record;
+  /** Runs the user's function; a promise it returns is the scheduler's to await. */
+  const run = (index: number, record: BatchRecord<unknown>): boolean | PromiseLike<unknown> => {
     let result: unknown;
     try {
       result = processRecord(record, ctx);
     } catch (error) {
-      return settle({ status: 'failed', messageId, index, error });
+      return runner.failed(index, error);
     }
-    if (!isPromiseLike(result)) return settle(detailed ? { status: 'succeeded', messageId, index } : SUCCEEDED, index);
-    return settleAsync(result, messageId, index);
+    return isPromiseLike(result) ? result : runner.succeeded(index);
   };
 
-  const settleAsync = async (result: PromiseLike<unknown>, messageId: string, index: number): Promise<boolean> => {
-    try {
-      await result;
-    } catch (error) {
-      return settle({ status: 'failed', messageId, index, error });
-    }
-    return settle(detailed ? { status: 'succeeded', messageId, index } : SUCCEEDED, index);
+  const runner: RecordRunner = {
+    start(index) {
+      if (started !== undefined) started[index] = 1;
+      if (batchRecords === undefined) {
+        const raw = records[index] as SQSRecord;
+        const body = parseBody(raw, options.schema, options.envelope);
+        if (body instanceof ParseFailure) return settleInvalid(index, body.error);
+        if (body instanceof PendingParse) {
+          return new Settling(
+            body.promise.then((parsed) =>
+              parsed instanceof ParseFailure
+                ? settleInvalid(index, parsed.error)
+                : settleWhenDone(index, run(index, toBatchRecord(raw, parsed))),
+            ),
+          );
+        }
+        return run(index, toBatchRecord(raw, body));
+      }
+      const record = batchRecords[index];
+      batchRecords[index] = undefined; // from here on only this call holds it, so it can be collected early
+      if (record === undefined) return settleInvalid(index, invalid?.[index] as RecordValidationError);
+      const gate = guard?.gate(index);
+      if (gate !== undefined && gate.kind !== 'run') {
+        if (gate.kind === 'decided') return settle(gate.outcome);
+        return new Settling((guard as BatchIdempotency).follow(record, index, gate).then(settle));
+      }
+      return run(index, record);
+    },
+    succeeded(index) {
+      return settle(detailed ? { status: 'succeeded', messageId: messageIdAt(index), index } : SUCCEEDED, index);
+    },
+    failed(index, error) {
+      return settle({ status: 'failed', messageId: messageIdAt(index), index, error });
+    },
   };
+
+  /** Settles a record once the work `run` returned is done. */
+  const settleWhenDone = (index: number, work: boolean | PromiseLike<unknown>): boolean | PromiseLike<boolean> =>
+    typeof work === 'boolean'
+      ? work
+      : work.then(
+          () => runner.succeeded(index),
+          (error) => runner.failed(index, error),
+        );
 
   const skip = (index: number, reason: SkipReason): void => {
-    settle({ status: 'skipped', messageId: (records[index] as SQSRecord).messageId, index, reason });
+    settle({ status: 'skipped', messageId: messageIdAt(index), index, reason });
   };
 
-  // Read every body now; wait only for schemas that validate asynchronously.
-  const accept = (index: number, body: unknown): void => {
-    if (body instanceof ParseFailure) invalid[index] = body.error;
-    else batchRecords[index] = toBatchRecord(records[index] as SQSRecord, body);
-  };
+  // With idempotency, read every body now; wait only for schemas that validate asynchronously.
   let pending: Array<PromiseLike<void>> | undefined;
-  for (let index = 0; index < count; index++) {
-    const body = parseBody(records[index] as SQSRecord, options.schema, options.envelope);
-    if (!(body instanceof PendingParse)) {
-      accept(index, body);
-      continue;
+  if (batchRecords !== undefined && invalid !== undefined) {
+    const accept = (index: number, body: unknown): void => {
+      if (body instanceof ParseFailure) invalid[index] = body.error;
+      else batchRecords[index] = toBatchRecord(records[index] as SQSRecord, body);
+    };
+    for (let index = 0; index < count; index++) {
+      const body = parseBody(records[index] as SQSRecord, options.schema, options.envelope);
+      if (!(body instanceof PendingParse)) {
+        accept(index, body);
+        continue;
+      }
+      pending ??= [];
+      pending.push(body.promise.then((settled) => accept(index, settled)));
     }
-    pending ??= [];
-    pending.push(body.promise.then((settled) => accept(index, settled)));
   }
 
   const plan: SchedulePlan = {
@@ -189,12 +219,12 @@ export async function runBatch(
     if (guard !== undefined) {
       const inProgressUntil =
         clock.now() + (deadline?.remainingMs() ?? (options.idempotency as ResolvedIdempotency).inProgressMs);
-      await guard.claim(batchRecords, inProgressUntil, deadline?.expired);
+      await guard.claim(batchRecords as Array<BatchRecord<unknown> | undefined>, inProgressUntil, deadline?.expired);
     }
-    await schedule(plan, runRecord);
+    await schedule(plan, runner);
   };
   if (deadline === undefined && pending === undefined && guard === undefined) {
-    await schedule(plan, runRecord);
+    await schedule(plan, runner);
   } else if (deadline === undefined) {
     await work();
   } else {

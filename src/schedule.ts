@@ -1,11 +1,27 @@
 import type { FifoFailureMode, SkipReason } from './types.js';
-import { isPromiseLike } from './util.js';
 
 /**
- * Runs one record; resolves `true` when it succeeded. It must not throw: the
- * caller turns every failure into an outcome.
+ * Runs records for the scheduler. `start` begins one record and answers
+ * `true` or `false` when it settled at once (succeeded or not), returns the
+ * user's work still in flight, or a `Settling` for work that settles the
+ * record itself. The scheduler awaits the user's work and hands its result
+ * to `succeeded` or its error to `failed`, which settle the record and
+ * answer whether it succeeded. None of them may throw.
+ *
+ * Awaiting in the scheduler, rather than wrapping each record in an async
+ * function, saves a promise and a microtask hop per record.
  */
-export type RunRecord = (index: number) => boolean | PromiseLike<boolean>;
+export interface RecordRunner {
+  start(index: number): boolean | PromiseLike<unknown> | Settling;
+  succeeded(index: number): boolean;
+  failed(index: number, error: unknown): boolean;
+}
+
+/** A record that settles itself later (an async schema, a duplicate key waiting for its first record). */
+export class Settling {
+  /** @param done Resolves to whether the record succeeded, once it has settled; never rejects. */
+  constructor(readonly done: PromiseLike<boolean>) {}
+}
 
 /** How records are scheduled. */
 export interface SchedulePlan {
@@ -31,16 +47,11 @@ export interface SchedulePlan {
  * Resolves when no record is running and none may start. Records neither run
  * nor skipped were stopped by `canStart`.
  */
-export function schedule(plan: SchedulePlan, run: RunRecord): Promise<void> {
+export function schedule(plan: SchedulePlan, runner: RecordRunner): Promise<void> {
   const source = plan.groups === undefined ? inOrder(plan.count) : byGroup(plan);
   const width = Math.min(plan.concurrency, plan.count);
-  if (width === 1) return worker(source, plan.canStart, run);
-  const workers: Promise<void>[] = [];
-  for (let w = 0; w < width; w++) workers.push(worker(source, plan.canStart, run));
-  return Promise.all(workers).then(noop);
+  return width === 1 ? inSequence(source, plan.canStart, runner) : inPool(source, plan.canStart, runner, width);
 }
-
-function noop(): void {}
 
 interface Source {
   /** The next record to start, or `undefined` when none may start now. */
@@ -49,21 +60,73 @@ interface Source {
   done(index: number, ok: boolean): void;
 }
 
-async function worker(source: Source, canStart: () => boolean, run: RunRecord): Promise<void> {
+/** One record at a time: a single loop that awaits each record's work. */
+async function inSequence(source: Source, canStart: () => boolean, runner: RecordRunner): Promise<void> {
   for (;;) {
     if (!canStart()) return;
     const index = source.next();
     if (index === undefined) return;
-    const result = run(index);
-    source.done(index, isPromiseLike(result) ? await result : result);
+    const started = runner.start(index);
+    if (typeof started === 'boolean') {
+      source.done(index, started);
+      continue;
+    }
+    if (started instanceof Settling) {
+      source.done(index, await started.done);
+      continue;
+    }
+    try {
+      await started;
+    } catch (error) {
+      source.done(index, runner.failed(index, error));
+      continue;
+    }
+    source.done(index, runner.succeeded(index));
   }
+}
+
+/**
+ * Up to `width` records at a time. Each finished record starts the next ones
+ * straight from its callback, so there is no loop (and no promise) per slot.
+ */
+function inPool(source: Source, canStart: () => boolean, runner: RecordRunner, width: number): Promise<void> {
+  return new Promise((resolve) => {
+    let running = 0;
+    const fill = (): void => {
+      while (running < width && canStart()) {
+        const index = source.next();
+        if (index === undefined) break;
+        const started = runner.start(index);
+        if (typeof started === 'boolean') {
+          source.done(index, started);
+          continue;
+        }
+        running++;
+        if (started instanceof Settling) {
+          started.done.then((ok) => finished(index, ok));
+          continue;
+        }
+        started.then(
+          () => finished(index, runner.succeeded(index)),
+          (error) => finished(index, runner.failed(index, error)),
+        );
+      }
+      if (running === 0) resolve();
+    };
+    const finished = (index: number, ok: boolean): void => {
+      running--;
+      source.done(index, ok);
+      fill();
+    };
+    fill();
+  });
 }
 
 function inOrder(count: number): Source {
   let cursor = 0;
   return {
     next: () => (cursor < count ? cursor++ : undefined),
-    done: noop,
+    done: () => {},
   };
 }
 

@@ -120,8 +120,10 @@ describe.each([1, 4])('AsyncLocalStorage (concurrency %i)', (concurrency) => {
       { concurrency },
     );
 
-    await storage.run({ requestId: 'req-1' }, () => handler(sqsEvent(['a', 'b', 'c'])));
+    // More records than slots, so some start from the callback of a finished one.
+    const bodies = Array.from({ length: 10 }, (_, i) => `body-${i}`);
+    await storage.run({ requestId: 'req-1' }, () => handler(sqsEvent(bodies)));
 
-    expect(seen).toEqual(Array(6).fill('req-1'));
+    expect(seen).toEqual(Array(20).fill('req-1'));
   });
 });
