@@ -4,7 +4,7 @@ import { FullBatchFailureError } from './errors.js';
 import { type BatchHandlerOptions, HANDLER_KEYS, resolveOptions } from './options.js';
 import { isSuccess } from './outcomes.js';
 import type { StandardSchemaV1 } from './standardSchema.js';
-import type { BodyOf, Envelope, ProcessRecord } from './types.js';
+import type { BatchResult, BodyOf, Envelope, ProcessRecord } from './types.js';
 
 /**
  * A Lambda handler for SQS events that answers with a partial batch response.
@@ -52,11 +52,11 @@ export function createBatchHandler<
   checkProcessRecord(processRecord);
   const resolved = resolveOptions(options, HANDLER_KEYS);
   const run = processRecord as ProcessRecord<unknown>;
-  return async (event, context) => {
-    const result = await runBatch(event, context, resolved, run, false);
+  const answer = (result: BatchResult): SQSBatchResponse => {
     if (resolved.throwOnFullBatchFailure && result.outcomes.length > 0 && !result.outcomes.some(isSuccess)) {
       throw new FullBatchFailureError(result.outcomes);
     }
     return result.response;
   };
+  return (event, context) => runBatch(event, context, resolved, run, false).then(answer);
 }

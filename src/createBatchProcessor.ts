@@ -84,8 +84,11 @@ export function checkProcessRecord(processRecord: unknown): void {
   }
 }
 
-/** One invocation. All state lives here, so concurrent invocations never share any. */
-export async function runBatch(
+/**
+ * One invocation. All state lives here, so concurrent invocations never share
+ * any. Errors come back as a rejected promise, never as a synchronous throw.
+ */
+export function runBatch(
   event: unknown,
   context: Context | undefined,
   options: ResolvedOptions,
@@ -93,9 +96,28 @@ export async function runBatch(
   /** False when the caller needs only the response: successes then share one outcome object. */
   detailed = true,
 ): Promise<BatchResult> {
+  try {
+    return startBatch(event, context, options, processRecord, detailed);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * Not an async function: the common case (no deadline, no idempotency, no
+ * async schema) chains the scheduler's promise straight to the result, one
+ * promise fewer per invocation.
+ */
+function startBatch(
+  event: unknown,
+  context: Context | undefined,
+  options: ResolvedOptions,
+  processRecord: ProcessRecord<unknown>,
+  detailed: boolean,
+): Promise<BatchResult> {
   const records = readRecords(event);
   const count = records.length;
-  if (count === 0) return { response: { batchItemFailures: [] }, outcomes: [] };
+  if (count === 0) return Promise.resolve({ response: { batchItemFailures: [] }, outcomes: [] });
 
   const { logger } = options;
   const clock = clockOf(context);
@@ -223,45 +245,63 @@ export async function runBatch(
     }
     await schedule(plan, runner);
   };
-  if (deadline === undefined && pending === undefined && guard === undefined) {
-    await schedule(plan, runner);
-  } else if (deadline === undefined) {
-    await work();
-  } else {
+  const runAll = async (): Promise<void> => {
+    if (deadline === undefined) return work();
     try {
       await Promise.race([work(), deadline.expired]);
     } finally {
       deadline.dispose();
     }
-  }
-  closed = true;
-  // Records still running now keep their claims (they lapse at the deadline): note them before finish() fills the gaps.
-  const stillRunning =
-    guard === undefined || started === undefined
-      ? undefined
-      : started.map((s, index) => (s === 1 && outcomes[index] === undefined ? 1 : 0));
-  let result = finish(records, outcomes, started, deadline?.signal.reason, logger);
-  const policy = options.failurePolicy;
-  if (policy.backoff !== undefined || policy.onPermanentFailure !== 'retry') {
-    const outcomesNow = result.outcomes as RecordOutcome[];
-    const timeoutMs = Math.min(POLICY_TIMEOUT_MS, Math.max(100, (deadline?.remainingMs() ?? POLICY_TIMEOUT_MS) - 200));
-    await applyFailurePolicy(
-      records,
-      outcomesNow,
-      policy,
-      (level, message, attributes) => log(logger, level, message, attributes),
-      timeoutMs,
-    );
-    result = { response: { batchItemFailures: failuresOf(records, outcomesNow) }, outcomes: outcomesNow };
-  }
-  if (guard !== undefined) {
-    await guard.finish(
-      result.outcomes,
-      (index) => stillRunning?.[index] === 1,
-      (error) => log(logger, 'error', 'Idempotency store call failed; records keep their outcome', { error }),
-    );
-  }
-  return result;
+  };
+
+  const conclude = (): BatchResult | Promise<BatchResult> => {
+    closed = true;
+    // Records still running now keep their claims (they lapse at the deadline): note them before finish() fills the gaps.
+    const stillRunning =
+      guard === undefined || started === undefined
+        ? undefined
+        : started.map((s, index) => (s === 1 && outcomes[index] === undefined ? 1 : 0));
+    const result = finish(records, outcomes, started, deadline?.signal.reason, logger);
+    const policy = options.failurePolicy;
+    const withPolicy = policy.backoff !== undefined || policy.onPermanentFailure !== 'retry';
+    if (!withPolicy && guard === undefined) return result;
+    return afterRun(result, withPolicy, stillRunning);
+  };
+
+  const afterRun = async (
+    ran: BatchResult,
+    withPolicy: boolean,
+    stillRunning: Uint8Array | undefined,
+  ): Promise<BatchResult> => {
+    let result = ran;
+    if (withPolicy) {
+      const outcomesNow = result.outcomes as RecordOutcome[];
+      const timeoutMs = Math.min(
+        POLICY_TIMEOUT_MS,
+        Math.max(100, (deadline?.remainingMs() ?? POLICY_TIMEOUT_MS) - 200),
+      );
+      await applyFailurePolicy(
+        records,
+        outcomesNow,
+        options.failurePolicy,
+        (level, message, attributes) => log(logger, level, message, attributes),
+        timeoutMs,
+      );
+      result = { response: { batchItemFailures: failuresOf(records, outcomesNow) }, outcomes: outcomesNow };
+    }
+    if (guard !== undefined) {
+      await guard.finish(
+        result.outcomes,
+        (index) => stillRunning?.[index] === 1,
+        (error) => log(logger, 'error', 'Idempotency store call failed; records keep their outcome', { error }),
+      );
+    }
+    return result;
+  };
+
+  const ran =
+    deadline === undefined && pending === undefined && guard === undefined ? schedule(plan, runner) : runAll();
+  return ran.then(conclude);
 }
 
 /** Longest the failure policy's SQS calls may take before their records are left as they are. */

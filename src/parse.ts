@@ -57,18 +57,25 @@ export function parseBody(
 }
 
 function validate(messageId: string, schema: StandardSchemaV1, payload: unknown): unknown {
-  const threw = (error: unknown): ParseFailure =>
-    invalid(messageId, 'schema', `The schema threw: ${describeError(error)}`, [], error);
   let result: StandardSchemaV1.Result<unknown> | Promise<StandardSchemaV1.Result<unknown>>;
   try {
     result = schema['~standard'].validate(payload);
   } catch (error) {
-    return threw(error);
+    return schemaThrew(messageId, error);
   }
   if (isPromiseLike(result)) {
-    return new PendingParse(Promise.resolve(result).then((settled) => outputOf(messageId, settled), threw));
+    return new PendingParse(
+      Promise.resolve(result).then(
+        (settled) => outputOf(messageId, settled),
+        (error: unknown) => schemaThrew(messageId, error),
+      ),
+    );
   }
   return outputOf(messageId, result);
+}
+
+function schemaThrew(messageId: string, error: unknown): ParseFailure {
+  return invalid(messageId, 'schema', `The schema threw: ${describeError(error)}`, [], error);
 }
 
 function outputOf(messageId: string, result: StandardSchemaV1.Result<unknown>): unknown {
@@ -80,12 +87,12 @@ function outputOf(messageId: string, result: StandardSchemaV1.Result<unknown>): 
   return new ParseFailure(new RecordValidationError(messageId, 'schema', issues));
 }
 
-function parseJson(messageId: string, text: string, path: PropertyKey[] = []): unknown {
+function parseJson(messageId: string, text: string, path?: PropertyKey[]): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return invalid(messageId, 'json', `Expected valid JSON (${reason})`, path, error);
+    return invalid(messageId, 'json', `Expected valid JSON (${reason})`, path ?? [], error);
   }
 }
 

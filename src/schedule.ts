@@ -48,8 +48,9 @@ export interface SchedulePlan {
  * nor skipped were stopped by `canStart`.
  */
 export function schedule(plan: SchedulePlan, runner: RecordRunner): Promise<void> {
-  const source = plan.groups === undefined ? inOrder(plan.count) : byGroup(plan);
   const width = Math.min(plan.concurrency, plan.count);
+  if (width === 1 && plan.groups === undefined) return inEventOrder(plan.count, plan.canStart, runner);
+  const source = plan.groups === undefined ? inOrder(plan.count) : byGroup(plan);
   return width === 1 ? inSequence(source, plan.canStart, runner) : inPool(source, plan.canStart, runner, width);
 }
 
@@ -58,6 +59,26 @@ interface Source {
   next(): number | undefined;
   /** Records that `index` has finished. */
   done(index: number, ok: boolean): void;
+}
+
+/** A standard queue, one record at a time: the plainest loop, since it is the default and the hottest. */
+async function inEventOrder(count: number, canStart: () => boolean, runner: RecordRunner): Promise<void> {
+  for (let index = 0; index < count; index++) {
+    if (!canStart()) return;
+    const started = runner.start(index);
+    if (typeof started === 'boolean') continue;
+    if (started instanceof Settling) {
+      await started.done;
+      continue;
+    }
+    try {
+      await started;
+    } catch (error) {
+      runner.failed(index, error);
+      continue;
+    }
+    runner.succeeded(index);
+  }
 }
 
 /** One record at a time: a single loop that awaits each record's work. */

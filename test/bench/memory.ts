@@ -1,7 +1,7 @@
 // Heap cost of a 10,000-record batch beyond the event itself: the peak while it
 // runs, and what stays reachable from the result. Needs `node --expose-gc`.
 import type { SQSEvent } from 'aws-lambda';
-import { createBatchProcessor } from '../../src/index.js';
+import { createBatchHandler, createBatchProcessor } from '../../src/index.js';
 import { Order, orderEvent, table } from './fixtures.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -52,6 +52,17 @@ export async function measureMemory(): Promise<string> {
     sampleOurs = sample;
     return processBatch(event);
   });
+  let sampleHandler = () => {};
+  const handler = createBatchHandler(
+    async () => {
+      sampleHandler();
+    },
+    { schema: Order },
+  );
+  const handlerOnly = await measure((event, sample) => {
+    sampleHandler = sample;
+    return handler(event);
+  });
   const perRecord = (bytes: number) => (bytes / 10_000).toFixed(0);
   return table(
     [
@@ -61,6 +72,7 @@ export async function measureMemory(): Promise<string> {
     ],
     [
       ['floor: hand-written loop', perRecord(floor.peak), perRecord(floor.retained)],
+      ['sqs-partial-batch (handler, response only)', perRecord(handlerOnly.peak), perRecord(handlerOnly.retained)],
       ['sqs-partial-batch (processor, with outcomes)', perRecord(ours.peak), perRecord(ours.retained)],
     ],
   );

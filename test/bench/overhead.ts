@@ -8,9 +8,10 @@ import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { Bench } from 'tinybench';
 import { createBatchHandler } from '../../src/index.js';
-import { Order, orderEvent, table, WORK, type WorkName } from './fixtures.js';
+import { median, Order, orderEvent, table, WORK, type WorkName } from './fixtures.js';
 
 type Handler = (event: SQSEvent) => Promise<unknown>;
+const FLOOR = 'floor: hand-written loop';
 const context = {} as Context;
 
 function contenders(work: (order: Order) => Promise<void>): Record<string, Handler> {
@@ -44,7 +45,7 @@ function contenders(work: (order: Order) => Promise<void>): Record<string, Handl
   ).use(sqsPartialBatchFailure());
 
   return {
-    'floor: hand-written loop': floor,
+    [FLOOR]: floor,
     'sqs-partial-batch, sequential': (event) => ours(event),
     'sqs-partial-batch, concurrency 10': (event) => ours10(event),
     'Powertools batch, plain': (event) => processPartialResponse(event, plain, plainProcessor, { context }),
@@ -60,40 +61,72 @@ export interface OverheadRow {
   readonly work: WorkName;
   readonly size: number;
   readonly name: string;
-  /** Mean microseconds per record. */
+  /** Median over the rounds of the mean microseconds per record. */
   readonly usPerRecord: number;
-  readonly rme: number;
+  /** Median over the rounds of this contender's time divided by the floor's in the same round. */
+  readonly ratio: number;
+  /** Lowest and highest per-round ratio. */
+  readonly ratioRange: readonly [number, number];
 }
 
+/**
+ * Times every contender on the same event in `rounds` rounds. Each round runs
+ * all contenders one after another, starting from a different one each round,
+ * so no contender always pays for the garbage the one before it left. A
+ * ratio is taken within a round (same machine state for both sides) and the
+ * median over rounds is reported: on a shared machine that is far steadier
+ * than one long run per contender.
+ */
 export async function measureOverhead(
   plan: ReadonlyArray<{ work: WorkName; sizes: number[] }>,
   timeMs: number,
+  rounds: number,
 ): Promise<OverheadRow[]> {
   const rows: OverheadRow[] = [];
   for (const { work, sizes } of plan) {
     const handlers = contenders(WORK[work]);
+    const names = Object.keys(handlers);
     for (const size of sizes) {
       const event = orderEvent(size);
       for (const [name, handler] of Object.entries(handlers)) {
         const response = (await handler(event)) as SQSBatchResponse;
         if (response.batchItemFailures.length !== 0) throw new Error(`${name} failed records on a valid batch`);
       }
-      const bench = new Bench({
-        time: timeMs,
-        warmupTime: Math.min(200, timeMs / 2),
-        iterations: work === 'no-op' ? 64 : 10,
-      });
-      for (const [name, handler] of Object.entries(handlers)) bench.add(name, () => handler(event));
-      await bench.run();
-      for (const task of bench.tasks) {
-        const result = task.result as { state?: string; latency?: { mean: number; rme: number } };
-        if (!result.latency) throw new Error(`${task.name} did not complete`);
+      const samples = new Map<string, { us: number[]; ratio: number[] }>(names.map((n) => [n, { us: [], ratio: [] }]));
+      for (let round = 0; round < rounds; round++) {
+        const bench = new Bench({
+          time: timeMs,
+          warmupTime: Math.min(100, timeMs / 2),
+          iterations: work === 'no-op' ? 64 : 10,
+        });
+        const order = names.map((_, i) => names[(i + round) % names.length] as string);
+        for (const name of order) {
+          const handler = handlers[name] as Handler;
+          bench.add(name, () => handler(event));
+        }
+        await bench.run();
+        const usOf = new Map<string, number>();
+        for (const task of bench.tasks) {
+          const result = task.result as { latency?: { mean: number } };
+          if (!result.latency) throw new Error(`${task.name} did not complete`);
+          usOf.set(task.name, (result.latency.mean * 1000) / size);
+        }
+        const floorUs = usOf.get(FLOOR) as number;
+        for (const [name, us] of usOf) {
+          const sample = samples.get(name) as { us: number[]; ratio: number[] };
+          sample.us.push(us);
+          sample.ratio.push(us / floorUs);
+        }
+      }
+      for (const name of names) {
+        const { us, ratio } = samples.get(name) as { us: number[]; ratio: number[] };
         rows.push({
           work,
           size,
-          name: task.name,
-          usPerRecord: (result.latency.mean * 1000) / size,
-          rme: result.latency.rme,
+          name,
+          usPerRecord: median(us),
+          ratio: median(ratio),
+          ratioRange: [Math.min(...ratio), Math.max(...ratio)],
         });
       }
     }
@@ -110,16 +143,15 @@ export function overheadTables(rows: readonly OverheadRow[]): string {
   }
   for (const [key, group] of groups) {
     const [work, size] = key.split('|');
-    const floor = group.find((r) => r.name.startsWith('floor')) as OverheadRow;
     out.push(`**${work} record function, batch of ${Number(size).toLocaleString('en-US')}**\n`);
     out.push(
       table(
-        ['handler', 'µs per record', '± %', 'x floor'],
+        ['handler', 'µs per record', 'x floor (median)', 'x floor (range over rounds)'],
         group.map((r) => [
           r.name,
           r.usPerRecord.toFixed(work === 'no-op' ? 2 : 1),
-          r.rme.toFixed(1),
-          (r.usPerRecord / floor.usPerRecord).toFixed(2),
+          r.ratio.toFixed(2),
+          `${r.ratioRange[0].toFixed(2)} to ${r.ratioRange[1].toFixed(2)}`,
         ]),
       ),
     );
