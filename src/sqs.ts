@@ -1,12 +1,26 @@
-import {
-  ChangeMessageVisibilityBatchCommand,
-  GetQueueUrlCommand,
-  type MessageAttributeValue,
-  SendMessageBatchCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import type { MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import type { SqsClientLike } from 'sqs-partial-batch';
+
+type SqsSdk = typeof import('@aws-sdk/client-sqs');
+let sdk: Promise<SqsSdk> | undefined;
+
+/**
+ * `@aws-sdk/client-sqs`, loaded on first use. The import is dynamic (and
+ * handles its own failure), so a bundle whose handler uses no SQS call never
+ * loads the SQS client at start-up, and bundles even when the package is not
+ * installed.
+ */
+function loadSdk(): Promise<SqsSdk> {
+  sdk ??= import('@aws-sdk/client-sqs').catch((error: unknown) => {
+    sdk = undefined;
+    throw new Error(
+      `sqs-partial-batch: backoff and dead-letter queues need @aws-sdk/client-sqs (npm install @aws-sdk/client-sqs): ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  });
+  return sdk;
+}
 
 /** SQS takes at most 10 entries per batch call. */
 const SQS_BATCH = 10;
@@ -42,8 +56,10 @@ export function queueUrlOf(client: SqsClientLike, arn: string): Promise<string> 
   if (url === undefined) {
     const [, , service, , account, name] = arn.split(':');
     if (service !== 'sqs' || !account || !name) return Promise.reject(new Error(`Not an SQS queue ARN: ${arn}`));
-    url = (client as SQSClient)
-      .send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }))
+    url = loadSdk()
+      .then(({ GetQueueUrlCommand }) =>
+        (client as SQSClient).send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account })),
+      )
       .then(({ QueueUrl }) => {
         if (!QueueUrl) throw new Error(`GetQueueUrl returned no URL for ${arn}`);
         return QueueUrl;
@@ -71,6 +87,7 @@ export async function changeVisibility(
   queueUrl: string,
   entries: ReadonlyArray<{ readonly receiptHandle: string; readonly seconds: number }>,
 ): Promise<Array<{ receiptHandle: string; error: string }>> {
+  const { ChangeMessageVisibilityBatchCommand } = await loadSdk();
   const failed: Array<{ receiptHandle: string; error: string }> = [];
   await Promise.all(
     chunks(entries).map(async (chunk) => {
@@ -130,6 +147,7 @@ export async function sendToQueue(
   await Promise.all(
     chunks(entries).map(async (chunk) => {
       try {
+        const { SendMessageBatchCommand } = await loadSdk();
         const { Failed = [] } = await (client as SQSClient).send(
           new SendMessageBatchCommand({
             QueueUrl: queueUrl,

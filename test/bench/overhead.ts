@@ -96,7 +96,7 @@ export async function measureOverhead(
       for (let round = 0; round < rounds; round++) {
         const bench = new Bench({
           time: timeMs,
-          warmupTime: Math.min(100, timeMs / 2),
+          warmupTime: timeMs / 5,
           iterations: work === 'no-op' ? 64 : 10,
         });
         const order = names.map((_, i) => names[(i + round) % names.length] as string);

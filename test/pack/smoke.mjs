@@ -7,6 +7,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+/**
+ * Ceiling for a minimal handler's minified bundle, in bytes. It holds the
+ * measured size with a little headroom, so growth is a deliberate decision:
+ * raise it in the same commit, and say why. Issue #5's target is 6 KB, which
+ * the core does not meet; BENCHMARKS.md says where the bytes go.
+ */
+const CORE_BUNDLE_CEILING = 30 * 1024;
 
 const root = resolve(import.meta.dirname, '../..');
 const own = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -106,6 +115,68 @@ console.log(JSON.stringify({ ids: event.Records.map((r) => r.messageId), respons
     batchItemFailures: invoked.ids.slice(1).map((itemIdentifier) => ({ itemIdentifier })),
   });
 
+  // Bundled the way Lambda functions usually are (esbuild, everything inlined),
+  // with no AWS SDK installed: the bundle builds and runs on its own.
+  const { build } = await import('esbuild');
+  writeFileSync(
+    join(app, 'bundled-entry.mjs'),
+    `import { handler } from './handler.mjs';
+import { sqsEvent, lambdaContext } from 'sqs-partial-batch/testing';
+const event = sqsEvent([{ orderId: 'o-1', amountCents: 100 }, { orderId: 'o-2' }, 'not json']);
+handler(event, lambdaContext()).then((response) =>
+  console.log(JSON.stringify({ ids: event.Records.map((r) => r.messageId), response })),
+);
+`,
+  );
+  for (const format of ['esm', 'cjs']) {
+    const outfile = join(work, `bundle.${format === 'esm' ? 'mjs' : 'cjs'}`);
+    await build({
+      entryPoints: [join(app, 'bundled-entry.mjs')],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format,
+      outfile,
+      logLevel: 'error',
+    }).catch((error) => {
+      throw new Error(`bundling the quick start as ${format} failed: ${error.message}`);
+    });
+    const bundled = JSON.parse(run(process.execPath, [outfile], work).trim().split('\n').at(-1));
+    assert.deepEqual(bundled.response, {
+      batchItemFailures: bundled.ids.slice(1).map((itemIdentifier) => ({ itemIdentifier })),
+    });
+  }
+
+  // Size of the core: a minimal handler bundled and minified, the AWS SDK
+  // external as in Lambda's Node.js runtimes. Fails when the core grows past
+  // its ceiling, or when it would load an AWS SDK client at start-up.
+  writeFileSync(
+    join(app, 'minimal.mjs'),
+    "import { createBatchHandler } from 'sqs-partial-batch';\nexport const handler = createBatchHandler(async (record) => { console.log(record.body); });\n",
+  );
+  const minimal = await build({
+    entryPoints: [join(app, 'minimal.mjs')],
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    external: ['@aws-sdk/*'],
+    write: false,
+    logLevel: 'error',
+  });
+  const core = minimal.outputFiles[0].contents;
+  const coreGzip = gzipSync(core, { level: 9 }).byteLength;
+  assert.doesNotMatch(
+    minimal.outputFiles[0].text,
+    /(^|;)import[^;]*from\s*["']@aws-sdk\//m,
+    'the minimal handler imports the AWS SDK at start-up',
+  );
+  assert.ok(
+    core.byteLength <= CORE_BUNDLE_CEILING,
+    `the minimal handler bundles to ${core.byteLength} bytes minified, past its ceiling of ${CORE_BUNDLE_CEILING}`,
+  );
+
   // CommonJS consumers.
   writeFileSync(
     join(app, 'check.cjs'),
@@ -145,7 +216,10 @@ console.log('shared ok');
   assert.equal(run(process.execPath, ['shared.cjs'], app).trim(), 'shared ok');
 
   console.log(
-    `pack smoke test: ${packed[0].filename} (${packed[0].size} bytes packed, ${files.length} files) installs, imports, requires, type-checks and runs the README quick start`,
+    `pack smoke test: ${packed[0].filename} (${packed[0].size} bytes packed, ${files.length} files) installs, imports, requires, type-checks, bundles and runs the README quick start`,
+  );
+  console.log(
+    `core size: a minimal handler bundles to ${(core.byteLength / 1024).toFixed(1)} KB minified, ${(coreGzip / 1024).toFixed(1)} KB gzipped (ceiling ${(CORE_BUNDLE_CEILING / 1024).toFixed(1)} KB)`,
   );
 } finally {
   rmSync(work, { recursive: true, force: true });
