@@ -58,5 +58,5 @@ export function createBatchHandler<
     }
     return result.response;
   };
-  return (event, context) => runBatch(event, context, resolved, run, false).then(answer);
+  return (event, context) => runBatch(event, context, resolved, run, false, answer);
 }

@@ -88,19 +88,25 @@ export function checkProcessRecord(processRecord: unknown): void {
  * One invocation. All state lives here, so concurrent invocations never share
  * any. Errors come back as a rejected promise, never as a synchronous throw.
  */
-export function runBatch(
+export function runBatch<T = BatchResult>(
   event: unknown,
   context: Context | undefined,
   options: ResolvedOptions,
   processRecord: ProcessRecord<unknown>,
   /** False when the caller needs only the response: successes then share one outcome object. */
   detailed = true,
-): Promise<BatchResult> {
+  /** Turns the result into what the caller returns, in the same step (no extra promise). */
+  map: (result: BatchResult) => T = identity as (result: BatchResult) => T,
+): Promise<T> {
   try {
-    return startBatch(event, context, options, processRecord, detailed);
+    return startBatch(event, context, options, processRecord, detailed, map);
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+function identity<T>(value: T): T {
+  return value;
 }
 
 /**
@@ -108,16 +114,17 @@ export function runBatch(
  * async schema) chains the scheduler's promise straight to the result, one
  * promise fewer per invocation.
  */
-function startBatch(
+function startBatch<T>(
   event: unknown,
   context: Context | undefined,
   options: ResolvedOptions,
   processRecord: ProcessRecord<unknown>,
   detailed: boolean,
-): Promise<BatchResult> {
+  map: (result: BatchResult) => T,
+): Promise<T> {
   const records = readRecords(event);
   const count = records.length;
-  if (count === 0) return Promise.resolve({ response: { batchItemFailures: [] }, outcomes: [] });
+  if (count === 0) return Promise.resolve(map({ response: { batchItemFailures: [] }, outcomes: [] }));
 
   const { logger } = options;
   const clock = clockOf(context);
@@ -254,7 +261,7 @@ function startBatch(
     }
   };
 
-  const conclude = (): BatchResult | Promise<BatchResult> => {
+  const conclude = (): T | Promise<T> => {
     closed = true;
     // Records still running now keep their claims (they lapse at the deadline): note them before finish() fills the gaps.
     const stillRunning =
@@ -264,8 +271,8 @@ function startBatch(
     const result = finish(records, outcomes, started, deadline?.signal.reason, logger);
     const policy = options.failurePolicy;
     const withPolicy = policy.backoff !== undefined || policy.onPermanentFailure !== 'retry';
-    if (!withPolicy && guard === undefined) return result;
-    return afterRun(result, withPolicy, stillRunning);
+    if (!withPolicy && guard === undefined) return map(result);
+    return afterRun(result, withPolicy, stillRunning).then(map);
   };
 
   const afterRun = async (

@@ -22,8 +22,8 @@ section(
         { work: 'no-op', sizes: [10, 100, 10_000] },
         { work: '1 ms timer', sizes: [10, 100] },
       ],
-      quick ? 50 : 100,
-      quick ? 5 : 15,
+      quick ? 200 : 1000,
+      quick ? 30 : 200,
     ),
   ),
 );

@@ -84,22 +84,32 @@ describe('timeout awareness', () => {
     expect(outcomes.every((o) => o.status === 'failed' && o.error instanceof InvocationTimeoutError)).toBe(true);
   });
 
-  it('starts no record when the remaining time is already below the margin', async () => {
-    const processRecord = vi.fn();
-    const event = sqsEvent(['a', 'b']);
-    const handler = createBatchHandler(processRecord, { timeoutMarginMs: 1000, throwOnFullBatchFailure: false });
-    const processBatch = createBatchProcessor(processRecord, { timeoutMarginMs: 1000 });
+  it.each([
+    { queue: 'standard', concurrency: 1 },
+    { queue: 'standard', concurrency: 2 },
+    { queue: 'standard', concurrency: 3 },
+    { queue: 'FIFO', concurrency: 1 },
+    { queue: 'FIFO', concurrency: 3 },
+  ])(
+    'starts no record when the remaining time is already below the margin ($queue, concurrency $concurrency)',
+    async ({ queue, concurrency }) => {
+      const processRecord = vi.fn();
+      const event = sqsEvent(['a', 'b', 'c'], { fifo: queue === 'FIFO', groupId: (i) => `g-${i % 2}` });
+      const options = { timeoutMarginMs: 1000, concurrency };
+      const handler = createBatchHandler(processRecord, { ...options, throwOnFullBatchFailure: false });
+      const processBatch = createBatchProcessor(processRecord, options);
 
-    const response = await handler(event, lambdaContext({ remainingMs: 900 }));
-    const { outcomes } = await processBatch(event, lambdaContext({ remainingMs: 900 }));
+      const response = await handler(event, lambdaContext({ remainingMs: 900 }));
+      const { outcomes } = await processBatch(event, lambdaContext({ remainingMs: 900 }));
 
-    expect(processRecord).not.toHaveBeenCalled();
-    expect(failedIds(response)).toEqual(event.Records.map((r) => r.messageId));
-    expect(outcomes.map((o) => (o.status === 'skipped' ? o.reason : o.status))).toEqual(['timeout', 'timeout']);
-    await expect(createBatchHandler(processRecord)(event, lambdaContext({ remainingMs: 10 }))).rejects.toBeInstanceOf(
-      FullBatchFailureError,
-    );
-  });
+      expect(processRecord).not.toHaveBeenCalled();
+      expect(failedIds(response)).toEqual(event.Records.map((r) => r.messageId));
+      expect(outcomes.map((o) => (o.status === 'skipped' ? o.reason : o.status))).toEqual(Array(3).fill('timeout'));
+      await expect(
+        createBatchHandler(processRecord, { concurrency })(event, lambdaContext({ remainingMs: 10 })),
+      ).rejects.toBeInstanceOf(FullBatchFailureError);
+    },
+  );
 
   it('checks the remaining time before each record, even when the clock jumps past the timer', async () => {
     let remaining = 10_000;
