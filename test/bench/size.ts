@@ -1,4 +1,5 @@
 // Minified and gzipped size of a minimal handler bundled with esbuild, the AWS SDK external.
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { table } from './fixtures.js';
@@ -25,6 +26,12 @@ export async function measureSize(name: string, cwd: string): Promise<{ minified
     format: 'esm',
     target: 'node20',
     external: ['@aws-sdk/*'],
+    // Our package as built (npm run bench builds first), not the sources the tsconfig paths point to.
+    tsconfigRaw: {},
+    alias: {
+      'sqs-partial-batch/sqs': join(cwd, 'dist/sqs.js'),
+      'sqs-partial-batch': join(cwd, 'dist/index.js'),
+    },
     write: false,
     logLevel: 'silent',
   });
