@@ -208,7 +208,7 @@ function startBatch<T>(
   const settleWhenDone = (index: number, work: boolean | PromiseLike<unknown>): boolean | PromiseLike<boolean> =>
     typeof work === 'boolean'
       ? work
-      : work.then(
+      : Promise.resolve(work).then(
           () => runner.succeeded(index),
           (error) => runner.failed(index, error),
         );

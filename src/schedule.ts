@@ -129,7 +129,8 @@ function allAtOnce(count: number, canStart: () => boolean, runner: RecordRunner)
         started.done.then(finished);
         continue;
       }
-      started.then(
+      // Promise.resolve: the same object for a native promise, and a safe wrapper for a thenable whose `then` throws.
+      Promise.resolve(started).then(
         () => {
           runner.succeeded(index);
           finished();

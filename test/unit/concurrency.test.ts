@@ -127,3 +127,59 @@ describe.each([1, 4])('AsyncLocalStorage (concurrency %i)', (concurrency) => {
     expect(seen).toEqual(Array(20).fill('req-1'));
   });
 });
+
+describe.each([
+  ['sequential', 1],
+  ['all at once', 3],
+  ['in a pool', 2],
+])('thenables (%s)', (_mode, concurrency) => {
+  it('settles records whose processRecord returns a thenable, even one whose then throws', async () => {
+    const handler = createBatchHandler(
+      (record): PromiseLike<void> => {
+        if (record.body === 'throws') {
+          return {
+            then() {
+              throw new Error('then blew up');
+            },
+          };
+        }
+        if (record.body === 'rejects') return { then: (_ok, fail) => fail?.(new Error('no')) as never };
+        return { then: (ok) => ok?.() as never };
+      },
+      { concurrency },
+    );
+    const event = sqsEvent(['fine', 'throws', 'rejects']);
+
+    const response = await handler(event);
+
+    expect(failedIds(response)).toEqual(event.Records.slice(1).map((r) => r.messageId));
+  });
+});
+
+describe('thenables after an async schema', () => {
+  it('settles a record whose thenable throws in then, once its body validated asynchronously', async () => {
+    const schema = {
+      '~standard': {
+        version: 1 as const,
+        vendor: 'test',
+        validate: async (value: unknown) => ({ value: String(value) }),
+      },
+    };
+    const handler = createBatchHandler(
+      (record): PromiseLike<void> =>
+        record.body === 'throws'
+          ? {
+              then() {
+                throw new Error('then blew up');
+              },
+            }
+          : Promise.resolve(),
+      { schema },
+    );
+    const event = sqsEvent(['"fine"', '"throws"']);
+
+    const response = await handler(event);
+
+    expect(failedIds(response)).toEqual([event.Records[1]?.messageId]);
+  });
+});
