@@ -128,6 +128,11 @@ describe.each([1, 4])('AsyncLocalStorage (concurrency %i)', (concurrency) => {
   });
 });
 
+/** A hand-made thenable (not a promise) around `then`. */
+function thenable(then: (ok?: () => void, fail?: (error: unknown) => void) => void): PromiseLike<void> {
+  return { then } as unknown as PromiseLike<void>;
+}
+
 describe.each([
   ['sequential', 1],
   ['all at once', 3],
@@ -137,14 +142,12 @@ describe.each([
     const handler = createBatchHandler(
       (record): PromiseLike<void> => {
         if (record.body === 'throws') {
-          return {
-            then() {
-              throw new Error('then blew up');
-            },
-          };
+          return thenable(() => {
+            throw new Error('then blew up');
+          });
         }
-        if (record.body === 'rejects') return { then: (_ok, fail) => fail?.(new Error('no')) as never };
-        return { then: (ok) => ok?.() as never };
+        if (record.body === 'rejects') return thenable((_ok, fail) => fail?.(new Error('no')));
+        return thenable((ok) => ok?.());
       },
       { concurrency },
     );
@@ -168,11 +171,9 @@ describe('thenables after an async schema', () => {
     const handler = createBatchHandler(
       (record): PromiseLike<void> =>
         record.body === 'throws'
-          ? {
-              then() {
-                throw new Error('then blew up');
-              },
-            }
+          ? thenable(() => {
+              throw new Error('then blew up');
+            })
           : Promise.resolve(),
       { schema },
     );
