@@ -162,7 +162,7 @@ function inOrder(count: number): Source {
   let cursor = 0;
   return {
     next: () => (cursor < count ? cursor++ : undefined),
-    done: () => {},
+    done: noop,
   };
 }
 
