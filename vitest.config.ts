@@ -13,6 +13,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
+    // The default JSON logger writes a line per failed record; tests that read it turn it back on.
+    env: { LOG_LEVEL: 'silent' },
     // CI shares two cores between test files; backends (dynalite, fauxqs) need headroom.
     testTimeout: 20_000,
     hookTimeout: 20_000,

@@ -1,7 +1,8 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { checkProcessRecord, runBatch } from './createBatchProcessor.js';
+import { createEngine } from './createBatchProcessor.js';
 import { FullBatchFailureError } from './errors.js';
-import { type BatchHandlerOptions, HANDLER_KEYS, resolveOptions } from './options.js';
+import { runInvocation } from './invocation/runInvocation.js';
+import { type BatchHandlerOptions, HANDLER_KEYS } from './options.js';
 import { isSuccess } from './outcomes.js';
 import type { StandardSchemaV1 } from './standardSchema.js';
 import type { BatchResult, BodyOf, Envelope, ProcessRecord } from './types.js';
@@ -49,14 +50,13 @@ export function createBatchHandler<
   Schema extends StandardSchemaV1 | undefined = undefined,
   Env extends Envelope | undefined = undefined,
 >(processRecord: ProcessRecord<BodyOf<Schema, Env>>, options?: BatchHandlerOptions<Schema, Env>): BatchHandler {
-  checkProcessRecord(processRecord);
-  const resolved = resolveOptions(options, HANDLER_KEYS);
-  const run = processRecord as ProcessRecord<unknown>;
+  const engine = createEngine(processRecord, options, HANDLER_KEYS);
+  const throwOnFullBatchFailure = engine.options.throwOnFullBatchFailure;
   const answer = (result: BatchResult): SQSBatchResponse => {
-    if (resolved.throwOnFullBatchFailure && result.outcomes.length > 0 && !result.outcomes.some(isSuccess)) {
+    if (throwOnFullBatchFailure && result.outcomes.length > 0 && !result.outcomes.some(isSuccess)) {
       throw new FullBatchFailureError(result.outcomes);
     }
     return result.response;
   };
-  return (event, context) => runBatch(event, context, resolved, run, false, answer);
+  return (event, context) => runInvocation(event, context, engine).then(answer);
 }

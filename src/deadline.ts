@@ -30,7 +30,8 @@ export class Deadline {
   private constructor(
     private readonly remaining: () => number,
     private readonly clock: Clock,
-    private readonly marginMs: number,
+    /** Below this many milliseconds left, no record starts. */
+    readonly marginMs: number,
   ) {
     this.signal = this.controller.signal;
     this.expired = new Promise<void>((resolve) => {

@@ -233,7 +233,7 @@ export class IdempotencyPayloadMismatchError extends SqsPartialBatchError {
     readonly key: string,
   ) {
     super(
-      `Record ${JSON.stringify(messageId)} has idempotency key ${JSON.stringify(key)}, which was first seen with a different payload; the record is not processed`,
+      `Record ${JSON.stringify(messageId)}: its idempotency key was first seen with a different payload; the record is not processed`,
     );
   }
 }
@@ -262,7 +262,7 @@ export class IdempotencyInProgressError extends SqsPartialBatchError {
     detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`Record ${JSON.stringify(messageId)}: idempotency key ${JSON.stringify(key)} ${detail}`, options);
+    super(`Record ${JSON.stringify(messageId)}: its idempotency key ${detail}`, options);
   }
 }
 

@@ -13,6 +13,8 @@ import {
   type ResolvedIdempotency,
   resolveIdempotency,
 } from './idempotency/options.js';
+import type { Feature } from './invocation/hooks.js';
+import { resolveLogger } from './observability/logging.js';
 import { describeValue, rejectUnknownKeys } from './optionChecks.js';
 import type { StandardSchemaV1 } from './standardSchema.js';
 import type { BatchLogger, BodyOf, Envelope, FifoFailureMode } from './types.js';
@@ -68,11 +70,15 @@ export interface BatchProcessorOptions<
    */
   readonly timeoutMarginMs?: number | undefined;
   /**
-   * Where failures are logged (one entry per failed record, at `error`).
-   * The Powertools Logger and `console` fit.
-   * @default undefined (nothing is logged)
+   * Where records that did not succeed are logged: one line per record, by
+   * its final outcome (`error` for failed and invalid records, `warn` for
+   * records not run), with its `messageId`, never its body. Any object with
+   * `debug`, `info`, `warn` and `error` fits: the Powertools Logger, pino,
+   * `console`. `ctx.logger` is a child of it that adds the record's
+   * `messageId` (and `messageGroupId`) to every line. `false` logs nothing.
+   * @default a JSON logger on stdout and stderr (one object per line, level from `AWS_LAMBDA_LOG_LEVEL`)
    */
-  readonly logger?: BatchLogger | undefined;
+  readonly logger?: BatchLogger | false | undefined;
   /**
    * Run each record's work once per key, across redeliveries and duplicate
    * sends, with a pluggable store. See {@link IdempotencyOptions}.
@@ -146,9 +152,14 @@ export interface ResolvedOptions {
   readonly concurrency: number;
   readonly fifoFailure: FifoFailureMode;
   readonly timeoutMarginMs: number;
+  /** The logger to write to; `undefined` for `logger: false`. */
   readonly logger: BatchLogger | undefined;
   readonly idempotency: ResolvedIdempotency | undefined;
   readonly failurePolicy: ResolvedFailurePolicy;
+  /** What the observability options turned on. */
+  readonly features: readonly Feature[];
+  /** Handler only (the processor never throws for failed records). */
+  readonly throwOnFullBatchFailure: boolean;
 }
 
 const PROCESSOR_KEYS = [
@@ -170,10 +181,7 @@ export const HANDLER_KEYS = [...PROCESSOR_KEYS, 'throwOnFullBatchFailure'] as co
  * Checks options and applies defaults. Throws `InvalidOptionsError` for an
  * unknown key or a bad value.
  */
-export function resolveOptions(
-  options: unknown,
-  allowedKeys: readonly string[] = PROCESSOR_KEYS,
-): ResolvedOptions & { readonly throwOnFullBatchFailure: boolean } {
+export function resolveOptions(options: unknown, allowedKeys: readonly string[] = PROCESSOR_KEYS): ResolvedOptions {
   if (options === undefined) options = {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidOptionsError(`Expected options to be an object, got ${describeValue(options)}`);
@@ -208,9 +216,9 @@ export function resolveOptions(
       `Expected \`timeoutMarginMs\` to be a finite number >= 0, got ${describeValue(timeoutMarginMs)}`,
     );
   }
-  if (logger !== undefined && !isLogger(logger)) {
+  if (logger !== undefined && logger !== false && !isLogger(logger)) {
     throw new InvalidOptionsError(
-      `Expected \`logger\` to be an object with \`debug\`, \`info\`, \`warn\` and \`error\` methods, got ${describeValue(logger)}`,
+      `Expected \`logger\` to be an object with \`debug\`, \`info\`, \`warn\` and \`error\` methods, or \`false\`, got ${describeValue(logger)}`,
     );
   }
   if (throwOnFullBatchFailure !== undefined && typeof throwOnFullBatchFailure !== 'boolean') {
@@ -224,9 +232,10 @@ export function resolveOptions(
     concurrency: (concurrency as number | undefined) ?? DEFAULTS.concurrency,
     fifoFailure: (fifoFailure as FifoFailureMode | undefined) ?? DEFAULTS.fifoFailure,
     timeoutMarginMs: (timeoutMarginMs as number | undefined) ?? DEFAULTS.timeoutMarginMs,
-    logger: logger as BatchLogger | undefined,
+    logger: resolveLogger(logger as BatchLogger | false | undefined),
     idempotency: resolveIdempotency(idempotency),
     failurePolicy: resolveFailurePolicy(input),
+    features: [],
     throwOnFullBatchFailure: (throwOnFullBatchFailure as boolean | undefined) ?? DEFAULTS.throwOnFullBatchFailure,
   };
 }

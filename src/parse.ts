@@ -1,16 +1,28 @@
 import type { SQSRecord } from 'aws-lambda';
 import { describeError, RecordValidationError, type ValidationIssue, type ValidationStage } from './errors.js';
+import { describeJsonError } from './jsonError.js';
+import { scrubIssues, scrubText } from './scrub.js';
 import type { StandardSchemaV1 } from './standardSchema.js';
 import type { Envelope } from './types.js';
 import { isPromiseLike } from './util.js';
 
-/** A body that could not be read. */
+/**
+ * A body that could not be read. `permanent` tells the two kinds apart: the
+ * body is wrong (not a string, not JSON, not the envelope, issues from the
+ * schema), so no retry can help; or the schema itself broke (it threw, or
+ * answered something that is not a Standard Schema result), which may be a
+ * bug or a passing fault in an async refinement, so the record is retried.
+ */
 export class ParseFailure {
-  constructor(readonly error: RecordValidationError) {}
+  constructor(
+    readonly error: RecordValidationError,
+    readonly permanent: boolean,
+  ) {}
 }
 
 /** A body whose schema validates asynchronously. */
 export class PendingParse {
+  /** @param promise Resolves to the body or a `ParseFailure`; never rejects. */
   constructor(readonly promise: Promise<unknown>) {}
 }
 
@@ -18,15 +30,16 @@ export class PendingParse {
  * Reads a record's body: the raw string when there is neither schema nor
  * envelope; otherwise JSON, then the envelope's payload, then the schema.
  * Returns the body itself, a `ParseFailure`, or a `PendingParse` when the
- * schema validates asynchronously (whose promise resolves to a body or a
- * `ParseFailure`). Only failures and async schemas allocate a wrapper.
+ * schema validates asynchronously. Only failures and async schemas allocate
+ * a wrapper. Never throws, and no message it writes quotes the body.
  */
 export function parseBody(
   record: SQSRecord,
+  messageId: string,
   schema: StandardSchemaV1 | undefined,
   envelope: Envelope | undefined,
 ): unknown {
-  const { messageId, body } = record;
+  const { body } = record;
   if (typeof body !== 'string') {
     return invalid(messageId, 'body', `Expected the body to be a string, got ${body === null ? 'null' : typeof body}`);
   }
@@ -57,55 +70,91 @@ export function parseBody(
 }
 
 function validate(messageId: string, schema: StandardSchemaV1, payload: unknown): unknown {
-  let result: StandardSchemaV1.Result<unknown> | Promise<StandardSchemaV1.Result<unknown>>;
+  let result: unknown;
   try {
     result = schema['~standard'].validate(payload);
+    if (isPromiseLike(result)) {
+      return new PendingParse(
+        Promise.resolve(result).then(
+          (settled) => outputOf(messageId, settled, payload),
+          (error: unknown) => schemaBroke(messageId, 'threw', error, payload),
+        ),
+      );
+    }
   } catch (error) {
-    return schemaThrew(messageId, error);
+    return schemaBroke(messageId, 'threw', error, payload);
   }
-  if (isPromiseLike(result)) {
-    return new PendingParse(
-      Promise.resolve(result).then(
-        (settled) => outputOf(messageId, settled),
-        (error: unknown) => schemaThrew(messageId, error),
-      ),
-    );
-  }
-  return outputOf(messageId, result);
+  return outputOf(messageId, result, payload);
 }
 
-function schemaThrew(messageId: string, error: unknown): ParseFailure {
-  return invalid(messageId, 'schema', `The schema threw: ${describeError(error)}`, [], error);
+/** The schema threw or answered garbage: a failure of the schema, not of the body, so it is retried. */
+function schemaBroke(messageId: string, how: 'threw' | 'answered', detail: unknown, payload?: unknown): ParseFailure {
+  const message =
+    how === 'threw'
+      ? `The schema threw: ${scrubText(describeError(detail), payload)}`
+      : `The schema answered ${String(detail)}, not a Standard Schema result ({ value } or { issues: [...] })`;
+  return new ParseFailure(
+    new RecordValidationError(
+      messageId,
+      'schema',
+      [{ message, path: [] }],
+      how === 'threw' ? { cause: detail } : undefined,
+    ),
+    false,
+  );
 }
 
-function outputOf(messageId: string, result: StandardSchemaV1.Result<unknown>): unknown {
-  if (result.issues === undefined) return result.value;
-  const issues: ValidationIssue[] = result.issues.map((issue) => ({
-    message: issue.message,
-    path: (issue.path ?? []).map((segment) => (typeof segment === 'object' ? segment.key : segment)),
-  }));
-  return new ParseFailure(new RecordValidationError(messageId, 'schema', issues));
+function outputOf(messageId: string, result: unknown, payload: unknown): unknown {
+  try {
+    if (typeof result !== 'object' || result === null) return schemaBroke(messageId, 'answered', kindOf(result));
+    const { issues } = result as { issues?: unknown };
+    if (issues === undefined) {
+      if (!('value' in result)) return schemaBroke(messageId, 'answered', 'an object without `value` or `issues`');
+      return (result as { value: unknown }).value;
+    }
+    if (!Array.isArray(issues)) return schemaBroke(messageId, 'answered', `\`issues\` of ${kindOf(issues)}`);
+    const read: ValidationIssue[] = [];
+    for (const issue of issues) read.push(readIssue(issue));
+    return new ParseFailure(new RecordValidationError(messageId, 'schema', scrubIssues(read, payload)), true);
+  } catch (error) {
+    // A getter on the result that throws: the schema broke.
+    return schemaBroke(messageId, 'threw', error, payload);
+  }
+}
+
+/** One issue as a schema reported it, with every odd part made safe to print. */
+function readIssue(issue: unknown): ValidationIssue {
+  if (typeof issue !== 'object' || issue === null) return { message: `(an issue of ${kindOf(issue)})`, path: [] };
+  const { message, path } = issue as { message?: unknown; path?: unknown };
+  const segments: PropertyKey[] = [];
+  if (Array.isArray(path)) {
+    for (const segment of path) {
+      const key = typeof segment === 'object' && segment !== null ? (segment as { key?: unknown }).key : segment;
+      segments.push(
+        typeof key === 'string' || typeof key === 'number' || typeof key === 'symbol' ? key : `(${kindOf(key)})`,
+      );
+    }
+  }
+  return { message: typeof message === 'string' ? message : `(a message of ${kindOf(message)})`, path: segments };
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `type ${typeof value}`;
 }
 
 function parseJson(messageId: string, text: string, path?: PropertyKey[]): unknown {
   try {
     return JSON.parse(text);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return invalid(messageId, 'json', `Expected valid JSON (${reason})`, path ?? [], error);
+  } catch {
+    // V8's message quotes the text; say where it broke instead, and keep no cause that would quote it.
+    return invalid(messageId, 'json', `Expected valid JSON: ${describeJsonError(text)}`, path ?? []);
   }
 }
 
-function invalid(
-  messageId: string,
-  stage: ValidationStage,
-  message: string,
-  path: PropertyKey[] = [],
-  cause?: unknown,
-): ParseFailure {
-  return new ParseFailure(
-    new RecordValidationError(messageId, stage, [{ message, path }], cause === undefined ? undefined : { cause }),
-  );
+function invalid(messageId: string, stage: ValidationStage, message: string, path: PropertyKey[] = []): ParseFailure {
+  return new ParseFailure(new RecordValidationError(messageId, stage, [{ message, path }]), true);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

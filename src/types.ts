@@ -142,8 +142,12 @@ export interface RecordContext {
   readonly context: Context | undefined;
   /** Aborts (with an `InvocationTimeoutError` reason) when the invocation is about to run out of time. */
   readonly signal: AbortSignal;
-  /** The configured logger, if any. */
-  readonly logger: BatchLogger | undefined;
+  /**
+   * A logger whose every line carries this record's `messageId` (and
+   * `messageGroupId` on FIFO queues): a child of the `logger` option (the
+   * default JSON logger when none is set; it writes nothing with `logger: false`).
+   */
+  readonly logger: BatchLogger;
 }
 
 /**

@@ -24,3 +24,11 @@ export function settleWithin<T>(
   });
   return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
+
+/** Lone UTF-16 surrogates: a high one not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** True when `text` is well-formed UTF-16 (no lone surrogate), so UTF-8 encodes it without loss. */
+export function isWellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}

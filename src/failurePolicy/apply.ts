@@ -1,14 +1,17 @@
 import type { SQSRecord } from 'aws-lambda';
 import { PermanentError } from '../errors.js';
-import { receiveCountOf } from '../event.js';
+import type { Budget } from '../invocation/budget.js';
+import { receiveCountOf } from '../invocation/readEvent.js';
 import { isSuccess } from '../outcomes.js';
 import type { RecordOutcome } from '../types.js';
-import { settleWithin } from '../util.js';
 import { backoffDelaySeconds } from './backoff.js';
 import type { ResolvedFailurePolicy } from './options.js';
 
 /** What the policy logs through: the batch loop's never-throwing logger. */
 export type PolicyLog = (level: 'warn' | 'error', message: string, attributes: Record<string, unknown>) => void;
+
+/** Longest one failure-policy call to SQS may take, within the invocation's budget. */
+export const POLICY_TIMEOUT_MS = 5000;
 
 /** True for a record that can never succeed: an invalid body, or a `PermanentError`. */
 export function isPermanent(outcome: RecordOutcome): boolean {
@@ -21,29 +24,29 @@ export function isPermanent(outcome: RecordOutcome): boolean {
  * records still failing get an exponential visibility timeout. Never throws
  * and never turns a failure into a success unless its dead-letter send
  * succeeded: calls that fail are logged and leave outcomes as they were.
+ * Every call shares `budget`, so the handler answers in time whatever SQS does.
+ * A dropped record is not logged here: the report logs it, once, with its body.
  */
 export async function applyFailurePolicy(
   records: readonly SQSRecord[],
   outcomes: RecordOutcome[],
   policy: ResolvedFailurePolicy,
   log: PolicyLog,
-  timeoutMs: number,
+  budget: Budget,
 ): Promise<void> {
   if (policy.onPermanentFailure !== 'retry') {
     const permanent = outcomes.filter(isPermanent) as Array<Extract<RecordOutcome, { error: unknown }>>;
     if (permanent.length > 0) {
       if (policy.onPermanentFailure === 'drop') {
-        for (const outcome of permanent) {
-          const { messageId, index, error } = outcome;
-          log('error', 'Dropped a record that can never succeed', { messageId, error, record: records[index] });
+        for (const { messageId, index, error } of permanent) {
           outcomes[index] = { status: 'dropped', messageId, index, error };
         }
       } else {
-        await deadLetter(records, outcomes, permanent, policy, log, timeoutMs);
+        await deadLetter(records, outcomes, permanent, policy, log, budget);
       }
     }
   }
-  if (policy.backoff !== undefined) await backoff(records, outcomes, policy, log, timeoutMs);
+  if (policy.backoff !== undefined) await backoff(records, outcomes, policy, log, budget);
 }
 
 async function deadLetter(
@@ -52,23 +55,25 @@ async function deadLetter(
   permanent: ReadonlyArray<Extract<RecordOutcome, { error: unknown }>>,
   policy: ResolvedFailurePolicy,
   log: PolicyLog,
-  timeoutMs: number,
+  budget: Budget,
 ): Promise<void> {
   const { client, queueUrl } = policy.deadLetter as NonNullable<ResolvedFailurePolicy['deadLetter']>;
   let failed: Map<string, string>;
   try {
     const { sendToQueue } = await import('sqs-partial-batch/sqs');
     failed = await within(
-      sendToQueue(
-        client,
-        queueUrl,
-        permanent.map(({ index, error }) => ({
-          record: records[index] as SQSRecord,
-          errorName: error instanceof Error ? error.name : typeof error,
-          errorMessage: error instanceof Error ? error.message : String(error),
-        })),
-      ),
-      timeoutMs,
+      budget,
+      () =>
+        sendToQueue(
+          client,
+          queueUrl,
+          permanent.map(({ index, messageId, error }) => ({
+            // The id read on entry: the user's function may have changed the record's.
+            record: { ...(records[index] as SQSRecord), messageId },
+            errorName: errorField(error, 'name'),
+            errorMessage: errorField(error, 'message'),
+          })),
+        ),
       'sending to the dead-letter queue',
     );
   } catch (error) {
@@ -93,7 +98,7 @@ async function backoff(
   outcomes: readonly RecordOutcome[],
   policy: ResolvedFailurePolicy,
   log: PolicyLog,
-  timeoutMs: number,
+  budget: Budget,
 ): Promise<void> {
   const settings = policy.backoff as NonNullable<ResolvedFailurePolicy['backoff']>;
   const byQueue = new Map<string, Array<{ receiptHandle: string; seconds: number }>>();
@@ -113,18 +118,19 @@ async function backoff(
   try {
     const { changeVisibility, queueUrlOf } = await import('sqs-partial-batch/sqs');
     await within(
-      Promise.all(
-        [...byQueue].map(async ([arn, entries]) => {
-          const url = settings.queueUrl ?? (await queueUrlOf(settings.client, arn));
-          const failed = await changeVisibility(settings.client, url, entries);
-          if (failed.length > 0) {
-            log('warn', 'Could not delay some failed records; they come back after the visibility timeout', {
-              failed,
-            });
-          }
-        }),
-      ),
-      timeoutMs,
+      budget,
+      () =>
+        Promise.all(
+          [...byQueue].map(async ([arn, entries]) => {
+            const url = settings.queueUrl ?? (await queueUrlOf(settings.client, arn));
+            const failed = await changeVisibility(settings.client, url, entries);
+            if (failed.length > 0) {
+              log('warn', 'Could not delay some failed records; they come back after the visibility timeout', {
+                failed,
+              });
+            }
+          }),
+        ),
       'delaying failed records',
     );
   } catch (error) {
@@ -132,6 +138,20 @@ async function backoff(
   }
 }
 
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return settleWithin(promise, ms, () => new Error(`Timed out after ${ms} ms ${what}`));
+/** An error's name or message for the dead-letter attributes; never throws. */
+function errorField(error: unknown, field: 'name' | 'message'): string {
+  try {
+    if (error instanceof Error) return String(error[field]);
+    return field === 'name' ? typeof error : String(error);
+  } catch {
+    return field === 'name' ? 'Error' : '(the error could not be described)';
+  }
+}
+
+function within<T>(budget: Budget, call: () => Promise<T>, what: string): Promise<T> {
+  return budget.within(call, POLICY_TIMEOUT_MS, (ms, spent) =>
+    spent && ms === 0
+      ? new Error(`No time was left before the invocation's deadline for ${what}`)
+      : new Error(`Timed out after ${ms} ms ${what}`),
+  );
 }

@@ -7,9 +7,11 @@ import {
   IdempotencyPayloadMismatchError,
   IdempotencyStoreError,
 } from '../errors.js';
+import type { Budget } from '../invocation/budget.js';
 import { isSuccess } from '../outcomes.js';
+import { scrubText } from '../scrub.js';
 import type { BatchRecord, RecordOutcome } from '../types.js';
-import { settleWithin } from '../util.js';
+import { isWellFormed, settleWithin } from '../util.js';
 import type { ResolvedIdempotency } from './options.js';
 import { payloadHash } from './payloadHash.js';
 import type { ClaimResult, IdempotencyClaim, IdempotencyCompletion, IdempotencyRelease } from './store.js';
@@ -31,15 +33,24 @@ interface Leader {
   outcome: RecordOutcome | undefined;
 }
 
+/** Longest a key may be: no backend stores more in one key (DynamoDB: 2 KB partition keys, well above sensible keys). */
+const MAX_KEY_LENGTH = 2048;
+
 /**
  * Idempotency for one invocation: computes keys, claims every distinct key in
  * one store call before any record runs, tells the loop what to do with each
  * record, and completes or releases the claims at the end in one call each.
+ *
+ * Messages never quote a key: a key is often built from the body, and no
+ * part of a body may reach a log line or an error message. The errors carry
+ * the key as a property.
  */
 export class BatchIdempotency {
   private readonly token = randomUUID();
   private readonly gates: Array<Gate | undefined>;
   private readonly leaders = new Map<number, Leader>();
+  /** Keys this invocation may hold although it will not run their records: a claim answer it could not trust. */
+  private readonly untrusted: string[] = [];
 
   constructor(
     private readonly options: ResolvedIdempotency,
@@ -50,15 +61,15 @@ export class BatchIdempotency {
   }
 
   /**
-   * Computes keys and claims them. Records without a `BatchRecord` (invalid
-   * bodies) take no part. Never throws: a store failure fails the records
-   * (closed), a bad key fails its record.
+   * Computes keys and claims them. Entries that are not records (bodies
+   * that could not be read) take no part. Never rejects: a store failure
+   * fails the records (closed), a bad key fails its record.
    *
    * @param inProgressUntil - When the claims lapse (the invocation's deadline).
    * @param expired - Resolves when the invocation runs out of time (none without a deadline).
    */
   async claim(
-    records: ReadonlyArray<BatchRecord<unknown> | undefined>,
+    records: ReadonlyArray<BatchRecord<unknown> | unknown>,
     inProgressUntil: number,
     expired: Promise<void> | undefined,
   ): Promise<void> {
@@ -68,16 +79,13 @@ export class BatchIdempotency {
     const claimed: Leader[] = [];
     for (let index = 0; index < records.length; index++) {
       const record = records[index];
-      if (record === undefined) continue;
-      const key = this.keyOf(record);
-      if (typeof key !== 'string') {
-        this.gates[index] = {
-          kind: 'decided',
-          outcome: { status: 'failed', messageId: record.messageId, index, error: key.error },
-        };
+      if (!isBatchRecord(record)) continue;
+      const prepared = this.prepare(record, index);
+      if (prepared instanceof Error) {
+        this.gates[index] = { kind: 'decided', outcome: failed(record, index, prepared) };
         continue;
       }
-      const hash = options.validatePayload ? payloadHash(record.body) : undefined;
+      const { key, hash } = prepared;
       const leader = byKey.get(key);
       if (leader !== undefined) {
         this.gates[index] =
@@ -97,15 +105,21 @@ export class BatchIdempotency {
     }
     if (claims.length === 0) return;
 
-    let results: readonly ClaimResult[];
+    let results: readonly unknown[];
     try {
-      results = await within(options.store.claim(claims, this.clock.now()), options.timeoutMs, expired, 'claim');
-      if (!Array.isArray(results) || results.length !== claims.length) {
+      const answer: unknown = await within(
+        () => options.store.claim(claims, this.clock.now()),
+        options.timeoutMs,
+        expired,
+        'claim',
+      );
+      if (!Array.isArray(answer) || answer.length !== claims.length) {
         throw new IdempotencyStoreError(
           'claim',
-          `The idempotency store answered ${Array.isArray(results) ? results.length : typeof results} results for ${claims.length} claims`,
+          `The idempotency store answered ${Array.isArray(answer) ? `${answer.length} results` : `with ${describeKind(answer)}`} for ${claims.length} claims`,
         );
       }
+      results = answer;
     } catch (error) {
       const storeError =
         error instanceof IdempotencyStoreError
@@ -113,15 +127,13 @@ export class BatchIdempotency {
           : new IdempotencyStoreError('claim', `The idempotency store failed to claim keys: ${describeError(error)}`, {
               cause: error,
             });
+      // The store may have written some claims before it failed: give them back at the end.
+      for (const leader of claimed) this.untrusted.push(leader.key);
       results = claims.map(() => ({ status: 'error', error: storeError }));
     }
     for (let i = 0; i < claimed.length; i++) {
       const leader = claimed[i] as Leader;
-      this.gates[leader.index] = this.gateFor(
-        leader,
-        results[i] as ClaimResult,
-        records[leader.index] as BatchRecord<unknown>,
-      );
+      this.gates[leader.index] = this.gateFor(leader, results[i], records[leader.index] as BatchRecord<unknown>);
     }
   }
 
@@ -130,9 +142,9 @@ export class BatchIdempotency {
     return this.gates[index];
   }
 
-  /** Tells waiting followers how their leader ended. Call for every settled outcome, with the record's position. */
-  settled(outcome: RecordOutcome, index: number): void {
-    const leader = this.leaders.get(index);
+  /** Tells waiting followers how their leader ended. Call for every settled outcome. */
+  settled(outcome: RecordOutcome): void {
+    const leader = this.leaders.get(outcome.index);
     if (leader === undefined || leader.outcome !== undefined) return;
     leader.outcome = outcome;
     for (const wake of leader.waiters) wake(outcome);
@@ -160,19 +172,21 @@ export class BatchIdempotency {
 
   /**
    * Completes the claims of records that succeeded and releases those of
-   * records that failed or never started, one store call each, side by side.
-   * Claims of records still running (`interrupted`) are kept: they lapse at the
-   * deadline. Never throws; failures are passed to `report`.
+   * records that failed or never started, and every claim whose answer could
+   * not be trusted: one store call each, side by side, within `budget`.
+   * Claims of records still running (`interrupted`) are kept: they lapse at
+   * the deadline. Never rejects; failures are passed to `report`.
    */
   async finish(
     outcomes: readonly RecordOutcome[],
     interrupted: (index: number) => boolean,
+    budget: Budget,
     report: (error: IdempotencyStoreError) => void,
   ): Promise<void> {
     const { store, ttlMs, timeoutMs } = this.options;
     const expiresAt = this.clock.now() + ttlMs;
     const completions: IdempotencyCompletion[] = [];
-    const releases: IdempotencyRelease[] = [];
+    const releases: IdempotencyRelease[] = this.untrusted.map((key) => ({ key, token: this.token }));
     for (const [index, leader] of this.leaders) {
       if (this.gates[index]?.kind !== 'run') continue;
       const outcome = outcomes[index] as RecordOutcome;
@@ -185,7 +199,17 @@ export class BatchIdempotency {
     const call = async (operation: 'complete' | 'release', run: () => Promise<void>, count: number) => {
       if (count === 0) return;
       try {
-        await within(run(), timeoutMs, undefined, operation);
+        await budget.within(
+          run,
+          timeoutMs,
+          (ms, spent) =>
+            new IdempotencyStoreError(
+              operation,
+              spent
+                ? `No time was left before the invocation's deadline to ${operation} ${count} keys`
+                : `The idempotency store did not answer a ${operation} of ${count} keys within ${ms} ms`,
+            ),
+        );
       } catch (error) {
         report(
           error instanceof IdempotencyStoreError
@@ -193,9 +217,7 @@ export class BatchIdempotency {
             : new IdempotencyStoreError(
                 operation,
                 `The idempotency store failed to ${operation} ${count} keys: ${describeError(error)}`,
-                {
-                  cause: error,
-                },
+                { cause: error },
               ),
         );
       }
@@ -206,33 +228,73 @@ export class BatchIdempotency {
     ]);
   }
 
-  private keyOf(record: BatchRecord<unknown>): string | { error: IdempotencyKeyError } {
+  /** The record's key and payload hash, or why it has none. */
+  private prepare(record: BatchRecord<unknown>, index: number): { key: string; hash: string | undefined } | Error {
+    const key = this.keyOf(record);
+    if (typeof key !== 'string') return key;
+    if (!this.options.validatePayload) return { key, hash: undefined };
+    try {
+      return { key, hash: payloadHash(record.body) };
+    } catch (error) {
+      return new IdempotencyKeyError(
+        record.messageId,
+        `the payload of record ${index} could not be hashed for \`validatePayload\`: ${error instanceof Error ? error.name : typeof error}`,
+        { cause: error },
+      );
+    }
+  }
+
+  private keyOf(record: BatchRecord<unknown>): string | IdempotencyKeyError {
     const { key } = this.options;
     if (key === undefined) return record.messageId;
     let value: unknown;
     try {
       value = key(record);
     } catch (error) {
+      return new IdempotencyKeyError(
+        record.messageId,
+        `the idempotency key function threw: ${scrubText(describeError(error), record.body)}`,
+        { cause: error },
+      );
+    }
+    if (typeof value !== 'string' || value === '') {
+      return new IdempotencyKeyError(
+        record.messageId,
+        `expected the idempotency key function to return a non-empty string, got ${typeof value === 'string' ? 'an empty string' : typeof value}`,
+      );
+    }
+    if (!isWellFormed(value)) {
+      // A store writes keys as UTF-8, where every lone surrogate becomes U+FFFD: two distinct keys would merge.
+      return new IdempotencyKeyError(
+        record.messageId,
+        'the idempotency key is not well-formed UTF-16 (it has a lone surrogate), so no store could keep it apart from other keys',
+      );
+    }
+    if (value.length > MAX_KEY_LENGTH) {
+      return new IdempotencyKeyError(
+        record.messageId,
+        `the idempotency key is ${value.length} characters long; keys may have at most ${MAX_KEY_LENGTH}`,
+      );
+    }
+    return value;
+  }
+
+  private gateFor(leader: Leader, answer: unknown, record: BatchRecord<unknown>): Gate {
+    const { index, key, hash } = leader;
+    const { messageId } = record;
+    const result = readClaimResult(answer);
+    if (typeof result === 'string') {
+      // The store may have written the claim before answering garbage: give it back at the end.
+      this.untrusted.push(key);
       return {
-        error: new IdempotencyKeyError(
-          record.messageId,
-          `the idempotency key function threw: ${describeError(error)}`,
-          { cause: error },
+        kind: 'decided',
+        outcome: failed(
+          record,
+          index,
+          new IdempotencyStoreError('claim', `The idempotency store answered a malformed claim result: ${result}`),
         ),
       };
     }
-    if (typeof value === 'string' && value !== '') return value;
-    return {
-      error: new IdempotencyKeyError(
-        record.messageId,
-        `expected the idempotency key function to return a non-empty string, got ${typeof value === 'string' ? 'an empty string' : typeof value}`,
-      ),
-    };
-  }
-
-  private gateFor(leader: Leader, result: ClaimResult, record: BatchRecord<unknown>): Gate {
-    const { index, key, hash } = leader;
-    const { messageId } = record;
     switch (result.status) {
       case 'claimed':
         return { kind: 'run' };
@@ -244,8 +306,9 @@ export class BatchIdempotency {
             outcome: failed(record, index, new IdempotencyPayloadMismatchError(messageId, key)),
           };
         }
-        if (result.status === 'completed')
+        if (result.status === 'completed') {
           return { kind: 'decided', outcome: { status: 'duplicate', messageId, index, key } };
+        }
         return {
           kind: 'decided',
           outcome: failed(
@@ -264,42 +327,80 @@ export class BatchIdempotency {
             ? result.error
             : new IdempotencyStoreError(
                 'claim',
-                `The idempotency store could not claim key ${JSON.stringify(key)}: ${describeError(result.error)}`,
-                {
-                  cause: result.error,
-                },
+                `The idempotency store could not claim the record's key: ${describeError(result.error)}`,
+                { cause: result.error },
               );
         return { kind: 'decided', outcome: failed(record, index, error) };
       }
-      default:
-        return {
-          kind: 'decided',
-          outcome: failed(
-            record,
-            index,
-            new IdempotencyStoreError(
-              'claim',
-              `The idempotency store answered an unknown status for key ${JSON.stringify(key)}`,
-            ),
-          ),
-        };
     }
   }
+}
+
+/** A store's answer for one key, checked; a string says what is wrong with it. */
+function readClaimResult(answer: unknown): ClaimResult | string {
+  if (typeof answer !== 'object' || answer === null) return describeKind(answer);
+  let status: unknown;
+  let payloadHash: unknown;
+  let inProgressUntil: unknown;
+  let error: unknown;
+  try {
+    ({ status, payloadHash, inProgressUntil, error } = answer as Record<string, unknown>);
+  } catch (thrown) {
+    return `an object whose fields throw (${describeError(thrown)})`;
+  }
+  if (payloadHash !== undefined && typeof payloadHash !== 'string')
+    return `a payload hash of ${describeKind(payloadHash)}`;
+  switch (status) {
+    case 'claimed':
+      return { status };
+    case 'completed':
+      return { status, payloadHash };
+    case 'in-progress':
+      if (
+        typeof inProgressUntil !== 'number' ||
+        !Number.isFinite(inProgressUntil) ||
+        Math.abs(inProgressUntil) > 8.64e15
+      ) {
+        return `status 'in-progress' with \`inProgressUntil\` of ${describeKind(inProgressUntil)} (expected epoch milliseconds)`;
+      }
+      return { status, inProgressUntil, payloadHash };
+    case 'error':
+      return { status, error };
+    default:
+      return `an unknown status (${typeof status === 'string' ? JSON.stringify(status.slice(0, 40)) : describeKind(status)})`;
+  }
+}
+
+function describeKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number') return `the number ${value}`;
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
+function isBatchRecord(value: unknown): value is BatchRecord<unknown> {
+  return typeof value === 'object' && value !== null && 'messageId' in value && 'raw' in value;
 }
 
 function failed(record: BatchRecord<unknown>, index: number, error: unknown): RecordOutcome {
   return { status: 'failed', messageId: record.messageId, index, error };
 }
 
-/** Settles with `promise`, or rejects with an `IdempotencyStoreError` after `ms` or when `expired` resolves. */
+/** Settles with the store's answer, or rejects with an `IdempotencyStoreError` after `ms` or when `expired` resolves. */
 function within<T>(
-  promise: Promise<T>,
+  call: () => Promise<T>,
   ms: number,
   expired: Promise<void> | undefined,
-  operation: 'claim' | 'complete' | 'release',
+  operation: 'claim',
 ): Promise<T> {
+  let started: Promise<T>;
+  try {
+    started = call();
+  } catch (error) {
+    return Promise.reject(error);
+  }
   return settleWithin(
-    promise,
+    started,
     ms,
     () => new IdempotencyStoreError(operation, `The idempotency store did not answer a ${operation} within ${ms} ms`),
     expired === undefined

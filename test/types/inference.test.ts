@@ -78,7 +78,7 @@ describe('types flow from the schema to the callback', () => {
       expectTypeOf(ctx).toEqualTypeOf<RecordContext>();
       expectTypeOf(ctx.signal).toEqualTypeOf<AbortSignal>();
       expectTypeOf(ctx.context).toEqualTypeOf<Context | undefined>();
-      expectTypeOf(ctx.logger).toEqualTypeOf<BatchLogger | undefined>();
+      expectTypeOf(ctx.logger).toEqualTypeOf<BatchLogger>();
     });
   });
 

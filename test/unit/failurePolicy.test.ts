@@ -126,11 +126,13 @@ describe('permanent failures', () => {
 
     expect(outcomes.map((o) => o.status)).toEqual(['succeeded', 'dropped', 'dropped', 'failed']);
     expect(failedIds(response)).toEqual([event.Records[3]?.messageId]);
-    expect(logger.error).toHaveBeenCalledWith('Dropped a record that can never succeed', {
-      messageId: event.Records[1]?.messageId,
-      error: expect.any(UnknownSku),
-      record: event.Records[1],
-    });
+    expect(logger.error).toHaveBeenCalledWith(
+      'Dropped a record that can never succeed; the record follows, its only trace',
+      { messageId: event.Records[1]?.messageId, error: expect.any(UnknownSku), record: event.Records[1] },
+    );
+    // Each dropped record is logged once: its only trace, and the one line that carries a body.
+    const lines = logger.error.mock.calls.filter((call) => call[1]?.messageId === event.Records[1]?.messageId);
+    expect(lines).toHaveLength(1);
   });
 
   it('does not count a batch whose every record was dropped as a full batch failure', async () => {

@@ -37,7 +37,7 @@ describe('logging', () => {
     expect(logger.warn).not.toHaveBeenCalled();
   });
 
-  it('logs one warning for records skipped after a FIFO failure', async () => {
+  it('logs one warning per record skipped after a FIFO failure, with its group', async () => {
     const logger = spyLogger();
     const event = sqsEvent(['a', 'b', 'c'], { fifo: true });
     const handler = createBatchHandler(
@@ -50,21 +50,29 @@ describe('logging', () => {
     await handler(event);
 
     expect(logger.error).toHaveBeenCalledTimes(1);
-    expect(logger.warn).toHaveBeenCalledTimes(1);
-    expect(logger.warn.mock.calls[0]?.[1]).toEqual({
-      count: 2,
-      interrupted: undefined,
-      messageIds: event.Records.slice(1).map((r) => r.messageId),
-    });
+    expect(logger.warn).toHaveBeenCalledTimes(2);
+    expect(logger.warn.mock.calls.map((call) => call[1])).toEqual(
+      event.Records.slice(1).map((r) => ({
+        messageId: r.messageId,
+        messageGroupId: r.attributes.MessageGroupId,
+        reason: 'fifo-batch-stopped',
+      })),
+    );
   });
 
-  it('logs nothing, and needs nothing, when no logger is given', async () => {
-    const spies = [vi.spyOn(console, 'error'), vi.spyOn(console, 'warn'), vi.spyOn(console, 'log')];
+  it('logs nothing with logger: false', async () => {
+    const spies = [
+      vi.spyOn(console, 'error'),
+      vi.spyOn(console, 'warn'),
+      vi.spyOn(console, 'log'),
+      vi.spyOn(process.stdout, 'write'),
+      vi.spyOn(process.stderr, 'write'),
+    ];
     const handler = createBatchHandler(
       () => {
         throw new Error('x');
       },
-      { throwOnFullBatchFailure: false },
+      { throwOnFullBatchFailure: false, logger: false },
     );
 
     await handler(sqsEvent(['a']));

@@ -40,7 +40,9 @@ describe('body validation', () => {
     expect(error.code).toBe('RECORD_VALIDATION');
     expect(error.message).toContain(event.Records[0]?.messageId);
     expect(error.message).toContain('JSON');
-    expect(error.cause).toBeInstanceOf(SyntaxError);
+    expect(error.message).toContain('Unexpected end of input at position 18 (line 1, column 19)');
+    // V8's SyntaxError quotes the body, so it is not kept as the cause.
+    expect(error.cause).toBeUndefined();
     expect(processRecord).not.toHaveBeenCalled();
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0]?.messageId }]);
   });
@@ -81,20 +83,20 @@ describe('body validation', () => {
   });
 
   it('awaits asynchronous validation', async () => {
-    const Known = z.object({ orderId: z.string() }).refine(async (order) => order.orderId !== 'unknown', {
+    const Known = z.object({ orderId: z.string() }).refine(async (order) => order.orderId !== 'o-404', {
       message: 'unknown order',
       path: ['orderId'],
     });
     const ids: string[] = [];
     const processBatch = createBatchProcessor((record) => void ids.push(record.body.orderId), { schema: Known });
 
-    const { outcomes } = await processBatch(sqsEvent([{ orderId: 'a' }, { orderId: 'unknown' }]));
+    const { outcomes } = await processBatch(sqsEvent([{ orderId: 'a' }, { orderId: 'o-404' }]));
 
     expect(ids).toEqual(['a']);
     expect(invalidError(outcomes[1]).issues).toEqual([{ message: 'unknown order', path: ['orderId'] }]);
   });
 
-  it('turns a schema that throws, synchronously or not, into an invalid record', async () => {
+  it('turns a schema that throws, synchronously or not, into an ordinary failure (retried, never dropped)', async () => {
     const throwing = (async: boolean): StandardSchemaV1<unknown, unknown> => ({
       '~standard': {
         version: 1,
@@ -109,7 +111,10 @@ describe('body validation', () => {
     for (const async of [false, true]) {
       const processBatch = createBatchProcessor(() => {}, { schema: throwing(async) });
       const { outcomes } = await processBatch(sqsEvent(['{}']));
-      const error = invalidError(outcomes[0]);
+      expect(outcomes[0]).toMatchObject({ status: 'failed' });
+      const error = (outcomes[0] as { error: RecordValidationError }).error;
+      expect(error).toBeInstanceOf(RecordValidationError);
+      expect(error.stage).toBe('schema');
       expect(error.message).toContain('validator crashed');
       expect((error.cause as Error).message).toBe('validator crashed');
     }

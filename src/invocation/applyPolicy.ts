@@ -1,0 +1,23 @@
+import { applyFailurePolicy } from '../failurePolicy/apply.js';
+import type { RecordOutcome } from '../types.js';
+import type { Budget } from './budget.js';
+import type { Invocation } from './invocation.js';
+import { logFor } from './report.js';
+
+/**
+ * Phase 6, the failure policy: dead-letter or drop records that can never
+ * succeed (`onPermanentFailure`), then delay the ones still failing
+ * (`backoff`). Changes outcomes in place, and only ever turns a failure into
+ * `dead-lettered` (once SQS confirmed the send) or `dropped`.
+ */
+export function applyPolicy(invocation: Invocation, outcomes: RecordOutcome[], budget: Budget): Promise<void> {
+  const { failurePolicy } = invocation.engine.options;
+  if (!hasPolicy(invocation)) return Promise.resolve();
+  return applyFailurePolicy(invocation.records, outcomes, failurePolicy, logFor(invocation), budget);
+}
+
+/** Whether the failure policy has anything to do for this handler. */
+export function hasPolicy(invocation: Invocation): boolean {
+  const { failurePolicy } = invocation.engine.options;
+  return failurePolicy.backoff !== undefined || failurePolicy.onPermanentFailure !== 'retry';
+}

@@ -1,0 +1,32 @@
+import type { RecordOutcome } from '../types.js';
+import type { Invocation } from './invocation.js';
+
+/**
+ * Phase 5, conclude the run. Closes the invocation (late settlements are
+ * ignored from now on) and fills the records that have no outcome: those
+ * still running when time ran out fail with the deadline's reason, those
+ * never started are skipped. Notes which records were still running
+ * (`invocation.interrupted`), so their idempotency claims are kept rather
+ * than released (the work may yet finish; the claims lapse at the deadline).
+ */
+export function conclude(invocation: Invocation): RecordOutcome[] {
+  const { outcomes, started, ids, deadline } = invocation;
+  invocation.close();
+  let stillRunning: Set<number> | undefined;
+  for (let index = 0; index < outcomes.length; index++) {
+    if (outcomes[index] !== undefined) continue;
+    const messageId = ids[index] as string;
+    if (started?.[index] === 1) {
+      stillRunning ??= new Set();
+      stillRunning.add(index);
+      const outcome: RecordOutcome = { status: 'failed', messageId, index, error: deadline?.signal.reason };
+      outcomes[index] = outcome;
+      invocation.hooks?.recordSettled?.(outcome);
+    } else {
+      outcomes[index] = { status: 'skipped', messageId, index, reason: 'timeout' };
+    }
+  }
+  invocation.interrupted = stillRunning;
+  // Every slot is filled now, and no late completion can write to it (the run is closed).
+  return outcomes as RecordOutcome[];
+}

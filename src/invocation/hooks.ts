@@ -1,0 +1,81 @@
+import type { SQSRecord } from 'aws-lambda';
+import type { BatchResult, RecordOutcome } from '../types.js';
+
+/**
+ * What a feature sees of an invocation when it starts.
+ */
+export interface InvocationStart {
+  readonly records: readonly SQSRecord[];
+  /** Message ids as read on entry. */
+  readonly ids: readonly string[];
+  /** When the invocation started, on its clock (epoch ms). */
+  readonly startedAt: number;
+  readonly now: () => number;
+}
+
+/**
+ * The points at which a feature (metrics, tracing, a consumer's heartbeat)
+ * follows one invocation, without adding branches to the loop. Every method
+ * is optional and must not throw; the engine guards each call anyway.
+ */
+export interface InvocationHooks {
+  /** A record's turn came: it is about to be parsed and run. Not called for records that never start. */
+  recordStarted?(index: number): void;
+  /** Runs `call` (the user's function for one record) and returns its result; may wrap it, e.g. inside a span. */
+  callRecord?: ((index: number, call: () => unknown) => unknown) | undefined;
+  /** A started record has its outcome (before the failure policy). Called once per started record. */
+  recordSettled?(outcome: RecordOutcome): void;
+  /** The invocation has its answer: every outcome is final. */
+  answered?(result: BatchResult): void;
+}
+
+/** A feature: made once per handler from its options, asked for hooks once per invocation. */
+export interface Feature {
+  start(invocation: InvocationStart): InvocationHooks | undefined;
+}
+
+/** One set of hooks that calls every feature's, each guarded so a broken feature cannot cost a record. */
+export function combineHooks(all: ReadonlyArray<InvocationHooks | undefined>): InvocationHooks | undefined {
+  const hooks = all.filter((h): h is InvocationHooks => h !== undefined);
+  if (hooks.length === 0) return undefined;
+  const wrappers = hooks.filter((h) => h.callRecord !== undefined);
+  return {
+    recordStarted(index) {
+      for (const h of hooks) guard(() => h.recordStarted?.(index));
+    },
+    callRecord:
+      wrappers.length === 0
+        ? undefined
+        : (index, call) =>
+            wrappers.reduceRight<() => unknown>(
+              (next, h) => () => {
+                let entered = false;
+                try {
+                  return h.callRecord?.(index, () => {
+                    entered = true;
+                    return next();
+                  });
+                } catch (error) {
+                  // The feature broke before calling through: run the record without it.
+                  if (!entered) return next();
+                  throw error;
+                }
+              },
+              call,
+            )(),
+    recordSettled(outcome) {
+      for (const h of hooks) guard(() => h.recordSettled?.(outcome));
+    },
+    answered(result) {
+      for (const h of hooks) guard(() => h.answered?.(result));
+    },
+  };
+}
+
+function guard(run: () => void): void {
+  try {
+    run();
+  } catch {
+    // A feature that throws must not turn into lost records.
+  }
+}

@@ -1,0 +1,119 @@
+import type { Context, SQSRecord } from 'aws-lambda';
+import { type Clock, clockOf } from '../clock.js';
+import { Deadline } from '../deadline.js';
+import { BatchIdempotency } from '../idempotency/guard.js';
+import type { ResolvedOptions } from '../options.js';
+import { isSuccess } from '../outcomes.js';
+import type { BatchLogger, ProcessRecord, RecordOutcome } from '../types.js';
+import { combineHooks, type Feature, type InvocationHooks } from './hooks.js';
+import type { ReadEvent } from './readEvent.js';
+
+/** What a handler is made of: its checked options, the user's function and the features its options turned on. */
+export interface Engine {
+  readonly options: ResolvedOptions;
+  readonly processRecord: ProcessRecord<unknown>;
+  readonly features: readonly Feature[];
+}
+
+/**
+ * One invocation: everything that lives for one event, in one place, made
+ * per call and never shared. The phases (see `runInvocation.ts`) read and
+ * write it; `settle` is the one way a record gets its outcome.
+ */
+export class Invocation {
+  readonly records: readonly SQSRecord[];
+  readonly ids: readonly string[];
+  readonly groups: ReadonlyArray<string | undefined> | undefined;
+  readonly count: number;
+  /** Each record's outcome, by position; holes until the record settles (filled by `conclude`). */
+  readonly outcomes: Array<RecordOutcome | undefined>;
+  /**
+   * Which records started, kept only with a deadline: only a deadline can
+   * leave a started record without an outcome, and `conclude` must tell it
+   * (failed: it was running) from one that never started (skipped).
+   */
+  readonly started: Uint8Array | undefined;
+  readonly clock: Clock;
+  readonly startedAt: number;
+  readonly deadline: Deadline | undefined;
+  readonly logger: BatchLogger | undefined;
+  readonly idempotency: BatchIdempotency | undefined;
+  readonly hooks: InvocationHooks | undefined;
+  /** Records still running when the run was concluded (time ran out); set by `conclude`. */
+  interrupted: ReadonlySet<number> | undefined;
+  private closed = false;
+  private ownSignal: AbortSignal | undefined;
+
+  constructor(
+    event: ReadEvent,
+    readonly context: Context | undefined,
+    readonly engine: Engine,
+  ) {
+    const { options } = engine;
+    this.records = event.records;
+    this.ids = event.ids;
+    this.groups = event.groups;
+    this.count = event.ids.length;
+    this.outcomes = new Array(this.count);
+    this.clock = clockOf(context);
+    this.startedAt = this.clock.now();
+    this.deadline = Deadline.of(context, this.clock, options.timeoutMarginMs);
+    this.started = this.deadline === undefined ? undefined : new Uint8Array(this.count);
+    this.logger = options.logger;
+    this.idempotency =
+      options.idempotency === undefined ? undefined : new BatchIdempotency(options.idempotency, this.count, this.clock);
+    this.hooks =
+      engine.features.length === 0
+        ? undefined
+        : combineHooks(
+            engine.features.map((feature) =>
+              feature.start({
+                records: this.records,
+                ids: this.ids,
+                startedAt: this.startedAt,
+                now: () => this.clock.now(),
+              }),
+            ),
+          );
+  }
+
+  /**
+   * The signal handed to the user's function: the deadline's, or, without
+   * one, a signal of this invocation's own that never aborts (made on first
+   * use, so listeners never pile up on a signal shared across invocations).
+   */
+  get signal(): AbortSignal {
+    if (this.deadline !== undefined) return this.deadline.signal;
+    this.ownSignal ??= new AbortController().signal;
+    return this.ownSignal;
+  }
+
+  /** Whether the run is over: outcomes no longer change. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Records a record's outcome, unless the run is over (a record still
+   * running when time ran out has already been reported). Answers whether
+   * the record succeeded, which is what the scheduler needs.
+   */
+  settle(outcome: RecordOutcome): boolean {
+    this.idempotency?.settled(outcome);
+    if (this.closed) return false;
+    this.outcomes[outcome.index] = outcome;
+    this.hooks?.recordSettled?.(outcome);
+    return isSuccess(outcome);
+  }
+
+  /** Whether the record was still running when time ran out (its outcome is then a timeout failure). */
+  stillRunning(index: number): boolean {
+    return this.interrupted?.has(index) === true;
+  }
+
+  /** Ends the run: late settlements are ignored from now on. */
+  close(): void {
+    this.closed = true;
+    this.deadline?.dispose();
+  }
+}

@@ -1,0 +1,89 @@
+import type { Context } from 'aws-lambda';
+import type { BatchResult, RecordOutcome } from '../types.js';
+import { applyPolicy, hasPolicy } from './applyPolicy.js';
+import { Budget } from './budget.js';
+import { claimKeys } from './claimKeys.js';
+import { completeClaims } from './completeClaims.js';
+import { conclude } from './conclude.js';
+import { type Engine, Invocation } from './invocation.js';
+import { parseBodies } from './parseBodies.js';
+import { readEvent } from './readEvent.js';
+import { logFor, report } from './report.js';
+import { runRecords } from './runRecords.js';
+
+/**
+ * One invocation, phase by phase:
+ *
+ * 1. read the event (`readEvent.ts`): records and the ids the response is built from;
+ * 2. parse bodies (`parseBodies.ts`): up front only with idempotency, else as each record starts;
+ * 3. claim keys (`claimKeys.ts`): idempotency, one store call for the batch;
+ * 4. run records (`runRecords.ts`, scheduled by `schedule.ts`);
+ * 5. conclude (`conclude.ts`): close the run, fill what did not finish;
+ * 6. failure policy (`applyPolicy.ts`): dead-letter, drop, backoff;
+ * 7. complete claims (`completeClaims.ts`);
+ * 8. report (`report.ts`): logs, the features' hooks (metrics), the response.
+ *
+ * Phases 2 to 4 race the deadline; 6 and 7 share the time left before it
+ * (`budget.ts`). Rejects only with `InvalidEventError` (phase 1).
+ */
+export function runInvocation(event: unknown, context: Context | undefined, engine: Engine): Promise<BatchResult> {
+  let invocation: Invocation;
+  try {
+    const read = readEvent(event);
+    if (read.ids.length === 0) return Promise.resolve({ response: { batchItemFailures: [] }, outcomes: [] });
+    invocation = new Invocation(read, context, engine);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return run(invocation).then(
+    () => afterRun(invocation),
+    (error: unknown) => {
+      // Not expected: every phase settles records instead of throwing. Whatever broke, every record is still answered for.
+      logFor(invocation)('error', 'The batch loop failed unexpectedly; records without an outcome are reported', {
+        error,
+      });
+      return afterRun(invocation);
+    },
+  );
+}
+
+/** Phases 2 to 4, raced against the deadline when there is one. */
+function run(invocation: Invocation): Promise<unknown> {
+  const ran =
+    invocation.idempotency === undefined
+      ? runRecords(invocation)
+      : Promise.resolve(parseBodies(invocation)).then((parsed) =>
+          claimKeys(invocation, parsed).then(() => runRecords(invocation, parsed)),
+        );
+  const { deadline } = invocation;
+  return deadline === undefined ? ran : Promise.race([ran, deadline.expired]);
+}
+
+/** Phases 5 to 8. Synchronous when there is neither failure policy nor idempotency. */
+function afterRun(invocation: Invocation): BatchResult | Promise<BatchResult> {
+  const outcomes = conclude(invocation);
+  const withPolicy = hasPolicy(invocation);
+  if (!withPolicy && invocation.idempotency === undefined) return report(invocation, outcomes);
+  const budget = Budget.after(invocation.deadline, () => invocation.clock.now());
+  return settleAfterRun(invocation, outcomes, budget, withPolicy);
+}
+
+async function settleAfterRun(
+  invocation: Invocation,
+  outcomes: RecordOutcome[],
+  budget: Budget,
+  withPolicy: boolean,
+): Promise<BatchResult> {
+  if (withPolicy) await safely(invocation, 'failure policy', () => applyPolicy(invocation, outcomes, budget));
+  await safely(invocation, 'idempotency completion', () => completeClaims(invocation, outcomes, budget));
+  return report(invocation, outcomes);
+}
+
+/** Runs a phase that must not cost the answer: anything it throws is logged, and outcomes stay as they are. */
+async function safely(invocation: Invocation, phase: string, step: () => Promise<void>): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    logFor(invocation)('error', `The ${phase} failed; records keep their outcome`, { error });
+  }
+}

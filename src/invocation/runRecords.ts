@@ -1,0 +1,144 @@
+import type { SQSRecord } from 'aws-lambda';
+import type { RecordValidationError } from '../errors.js';
+import { ParseFailure, PendingParse, parseBody } from '../parse.js';
+import { type RecordRunner, Settling, schedule } from '../schedule.js';
+import type { BatchRecord, RecordOutcome, SkipReason } from '../types.js';
+import { isPromiseLike } from '../util.js';
+import type { Invocation } from './invocation.js';
+import { messageGroupIdOf, receiveCountOf } from './readEvent.js';
+import { RecordCtx } from './recordContext.js';
+
+/**
+ * Phase 4, run the records: the scheduler starts them (in order, in a pool,
+ * or by FIFO group) and this runner parses each body when its record starts
+ * (unless phase 2 already did), applies the idempotency gate, and calls the
+ * user's function. Resolves when no record is running and none may start.
+ */
+export function runRecords(invocation: Invocation, parsed?: ParsedBodies): Promise<void> {
+  const { engine, deadline } = invocation;
+  return schedule(
+    {
+      count: invocation.count,
+      concurrency: engine.options.concurrency,
+      groups: invocation.groups,
+      fifoFailure: engine.options.fifoFailure,
+      canStart: deadline === undefined ? alwaysTrue : () => deadline.hasTime(),
+      skip: (index: number, reason: SkipReason) =>
+        invocation.settle({ status: 'skipped', messageId: invocation.ids[index] as string, index, reason }),
+    },
+    new Runner(invocation, parsed),
+  );
+}
+
+/** Bodies read before the run (phase 2): a record, or why its body could not be read. */
+export type ParsedBodies = Array<BatchRecord<unknown> | ParseFailure | undefined>;
+
+const alwaysTrue = (): boolean => true;
+
+class Runner implements RecordRunner {
+  constructor(
+    private readonly invocation: Invocation,
+    private readonly parsed: ParsedBodies | undefined,
+  ) {}
+
+  start(index: number): boolean | PromiseLike<unknown> | Settling {
+    const { invocation } = this;
+    if (invocation.started !== undefined) invocation.started[index] = 1;
+    invocation.hooks?.recordStarted?.(index);
+    if (this.parsed === undefined) return this.parseAndRun(index);
+
+    const record = this.parsed[index];
+    this.parsed[index] = undefined; // from here on only this call holds it, so it can be collected early
+    if (record instanceof ParseFailure || record === undefined) return this.unreadable(index, record);
+    const idempotency = invocation.idempotency;
+    const gate = idempotency?.gate(index);
+    if (gate === undefined || gate.kind === 'run') return this.run(index, record);
+    if (gate.kind === 'decided') return invocation.settle(gate.outcome);
+    return new Settling(
+      (idempotency as NonNullable<typeof idempotency>)
+        .follow(record, index, gate)
+        .then((outcome) => invocation.settle(outcome)),
+    );
+  }
+
+  succeeded(index: number): boolean {
+    return this.invocation.settle({ status: 'succeeded', messageId: this.invocation.ids[index] as string, index });
+  }
+
+  failed(index: number, error: unknown): boolean {
+    return this.invocation.settle({ status: 'failed', messageId: this.invocation.ids[index] as string, index, error });
+  }
+
+  /** Without idempotency each body is read when its record starts, so no record object outlives its run. */
+  private parseAndRun(index: number): boolean | PromiseLike<unknown> | Settling {
+    const { invocation } = this;
+    const { schema, envelope } = invocation.engine.options;
+    const raw = invocation.records[index] as SQSRecord;
+    const messageId = invocation.ids[index] as string;
+    const body = parseBody(raw, messageId, schema, envelope);
+    if (body instanceof ParseFailure) return this.unreadable(index, body);
+    if (body instanceof PendingParse) {
+      return new Settling(
+        body.promise.then((read) =>
+          read instanceof ParseFailure
+            ? this.unreadable(index, read)
+            : this.settleWhenDone(index, this.run(index, toBatchRecord(raw, messageId, read))),
+        ),
+      );
+    }
+    return this.run(index, toBatchRecord(raw, messageId, body));
+  }
+
+  /**
+   * Calls the user's function. A value it returns settles the record now; a
+   * promise (or any thenable) is handed to the scheduler to await. A `then`
+   * getter that throws fails the record, like a throw.
+   */
+  private run(index: number, record: BatchRecord<unknown>): boolean | PromiseLike<unknown> {
+    const { invocation } = this;
+    const { processRecord } = invocation.engine;
+    const ctx = new RecordCtx(invocation, record);
+    const hooks = invocation.hooks;
+    try {
+      const result =
+        hooks?.callRecord === undefined
+          ? processRecord(record, ctx)
+          : hooks.callRecord(index, () => processRecord(record, ctx));
+      if (isPromiseLike(result)) return result;
+    } catch (error) {
+      return this.failed(index, error);
+    }
+    return this.succeeded(index);
+  }
+
+  /** A body that could not be read: invalid (no retry can help) or failed (the schema broke; retried). */
+  private unreadable(index: number, failure: ParseFailure | undefined): boolean {
+    const messageId = this.invocation.ids[index] as string;
+    if (failure === undefined) return this.failed(index, new Error('The record was not read before the run'));
+    const error: RecordValidationError = failure.error;
+    const outcome: RecordOutcome = failure.permanent
+      ? { status: 'invalid', messageId, index, error }
+      : { status: 'failed', messageId, index, error };
+    return this.invocation.settle(outcome);
+  }
+
+  /** Settles a record once the work `run` returned is done. */
+  private settleWhenDone(index: number, work: boolean | PromiseLike<unknown>): boolean | PromiseLike<boolean> {
+    if (typeof work === 'boolean') return work;
+    return Promise.resolve(work).then(
+      () => this.succeeded(index),
+      (error: unknown) => this.failed(index, error),
+    );
+  }
+}
+
+/** The record as the user's function sees it. */
+export function toBatchRecord(raw: SQSRecord, messageId: string, body: unknown): BatchRecord<unknown> {
+  return {
+    body,
+    messageId,
+    receiveCount: receiveCountOf(raw),
+    messageGroupId: messageGroupIdOf(raw),
+    raw,
+  };
+}
