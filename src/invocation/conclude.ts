@@ -19,7 +19,7 @@ export function conclude(invocation: Invocation): RecordOutcome[] {
     if (started?.[index] === 1) {
       stillRunning ??= new Set();
       stillRunning.add(index);
-      const outcome: RecordOutcome = { status: 'failed', messageId, index, error: deadline?.signal.reason };
+      const outcome: RecordOutcome = { status: 'failed', messageId, index, error: deadline?.reason };
       outcomes[index] = outcome;
       invocation.hooks?.recordSettled?.(outcome);
     } else {

@@ -47,7 +47,11 @@ export function runInvocation(event: unknown, context: Context | undefined, engi
   );
 }
 
-/** Phases 2 to 4, raced against the deadline when there is one. */
+/**
+ * Phases 2 to 4, raced against the deadline when there is one. A run that
+ * finishes without leaving the microtask queue (work that never waits on I/O)
+ * needs no timer; one still going after a turn of the event loop arms it.
+ */
 function run(invocation: Invocation): Promise<unknown> {
   const ran =
     invocation.idempotency === undefined
@@ -56,7 +60,25 @@ function run(invocation: Invocation): Promise<unknown> {
           claimKeys(invocation, parsed).then(() => runRecords(invocation, parsed)),
         );
   const { deadline } = invocation;
-  return deadline === undefined ? ran : Promise.race([ran, deadline.expired]);
+  if (deadline === undefined) return ran;
+  return new Promise((resolve, reject) => {
+    const going = setImmediate(() => deadline.arm());
+    const end = (): void => clearImmediate(going);
+    ran.then(
+      () => {
+        end();
+        resolve(undefined);
+      },
+      (error: unknown) => {
+        end();
+        reject(error);
+      },
+    );
+    deadline.onExpire(() => {
+      end();
+      resolve(undefined);
+    });
+  });
 }
 
 /** Phases 5 to 8. Synchronous when there is neither failure policy nor idempotency. */
