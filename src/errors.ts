@@ -373,6 +373,34 @@ export class IdempotencyKeyError extends SqsPartialBatchError {
 }
 
 /**
+ * With `validatePayload`, the record's payload could not be hashed: it
+ * contains itself (a cycle, which a custom schema can output), or reading it
+ * threw (a getter, a `toJSON` method, a Proxy). The record fails without
+ * running. The message says what went wrong, never what the payload holds;
+ * `cause` has the details.
+ *
+ * @example
+ * ```ts
+ * import { IdempotencyPayloadError } from 'sqs-partial-batch';
+ *
+ * const unhashable = outcomes.filter((o) => o.status === 'failed' && o.error instanceof IdempotencyPayloadError);
+ * ```
+ */
+export class IdempotencyPayloadError extends SqsPartialBatchError {
+  override readonly name = 'IdempotencyPayloadError' as const;
+  readonly code = 'IDEMPOTENCY_PAYLOAD' as const;
+
+  constructor(
+    /** The record's messageId. */
+    readonly messageId: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Record ${quote(messageId)}: ${message}`, options);
+  }
+}
+
+/**
  * Thrown by `processRecord` (directly or through a subclass) for a record
  * that can never succeed: retrying it is pointless. With
  * `onPermanentFailure: 'dead-letter'` or `'drop'` such a record leaves the

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   describeError,
   FullBatchFailureError,
+  IdempotencyPayloadError,
   InvalidEventError,
   InvalidOptionsError,
   InvocationTimeoutError,
@@ -21,6 +22,7 @@ describe('errors', () => {
     [new InvalidEventError('x'), 'InvalidEventError', 'INVALID_EVENT'],
     [new InvalidOptionsError('x'), 'InvalidOptionsError', 'INVALID_OPTIONS'],
     [new InvocationTimeoutError('x'), 'InvocationTimeoutError', 'INVOCATION_TIMEOUT'],
+    [new IdempotencyPayloadError('m-1', 'x'), 'IdempotencyPayloadError', 'IDEMPOTENCY_PAYLOAD'],
   ])('%s has a literal name and code and shares one base class', (error, name, code) => {
     expect(error).toBeInstanceOf(SqsPartialBatchError);
     expect(error).toBeInstanceOf(Error);
@@ -219,7 +221,7 @@ describe('describing hostile values never throws', () => {
     [
       'an array whose items throw',
       new Proxy([1], {
-        get: (target, key) => {
+        get: (_target, key) => {
           if (key === 'length') return 1;
           throw new Error(`trap ${String(key)}`);
         },
