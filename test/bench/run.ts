@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { coldTable, measureColdImports } from './cold.js';
 import { idempotencyTable, measureIdempotency } from './idempotency.js';
 import { measureMemory } from './memory.js';
+import { measureStoreEviction, storeEvictionTable } from './memoryStore.js';
 import { measureOverhead, overheadTables } from './overhead.js';
 import { sizeTable } from './size.js';
 
@@ -31,3 +32,4 @@ section('Cold import', coldTable(measureColdImports(quick ? 3 : 11, root), quick
 section('Bundle size of a minimal handler (esbuild, minified, AWS SDK external)', await sizeTable(root));
 section('Idempotency cost per 10-record batch', idempotencyTable(await measureIdempotency(quick ? 10 : 50)));
 section('Memory', await measureMemory());
+section('Memory store eviction', storeEvictionTable(await measureStoreEviction(quick ? 14 : 30)));
