@@ -1,3 +1,4 @@
+import { quoteKey } from './idempotency/keys.js';
 import type { RecordOutcome } from './types.js';
 
 /**
@@ -288,7 +289,7 @@ export class IdempotencyPayloadMismatchError extends SqsPartialBatchError {
     readonly key: string,
   ) {
     super(
-      `Record ${quote(messageId)} has idempotency key ${JSON.stringify(key)}, which was first seen with a different payload; the record is not processed`,
+      `Record ${quote(messageId)} has idempotency key ${quoteKey(key)}, which was first seen with a different payload; the record is not processed`,
     );
   }
 }
@@ -317,7 +318,7 @@ export class IdempotencyInProgressError extends SqsPartialBatchError {
     detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`Record ${quote(messageId)}: idempotency key ${JSON.stringify(key)} ${detail}`, options);
+    super(`Record ${quote(messageId)}: idempotency key ${quoteKey(key)} ${detail}`, options);
   }
 }
 
