@@ -60,7 +60,6 @@ export function partitionByKey<T extends { readonly key: string }>(
 
 /** The message of a `complete` or `release` call that refused some keys (it wrote the others). */
 export function refusedMessage(operation: 'complete' | 'release', refused: readonly string[]): string {
-  const first = refused[0] ?? '';
   const more = refused.length > 1 ? ` (and ${refused.length - 1} more keys refused)` : '';
-  return `The store did not ${operation} ${refused.length} of the keys; it wrote the others. ${first}${more}`;
+  return `The store did not ${operation} ${refused.length} of the keys; it wrote the others. ${refused[0]}${more}`;
 }

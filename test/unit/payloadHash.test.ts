@@ -299,6 +299,16 @@ describe('payloadHash throws UnhashablePayloadError, naming no part of the paylo
     expect((thrown as Error).message).not.toContain(secret);
   });
 
+  it('names what was thrown by its type when it is not an Error', () => {
+    const value = {
+      get field() {
+        throw 'a string with SECRET-MARKER'; // not an Error
+      },
+    };
+
+    expect(() => payloadHash(value)).toThrow(/^Reading the payload threw \(string at depth 1,/);
+  });
+
   it('keeps what a getter threw as the cause', () => {
     const cause = new Error('from the getter');
     const value = {

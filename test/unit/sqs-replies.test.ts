@@ -36,7 +36,7 @@ describe('sendToQueue counts an entry as sent only when SQS lists it in Successf
     const entries = letters(4);
     const client = stubClient(() => ({
       Successful: [{ Id: '0' }, { Id: '2' }, { Id: '0' }],
-      Failed: [{ Id: '2', Code: 'Throttled', Message: 'slow down' }, { Id: '1' }],
+      Failed: [{ Id: '2', Code: 'Throttled', Message: 'slow down' }, { Id: '1' }, { Id: '2', Code: 'Again' }, null],
     }));
 
     const failed = await sendToQueue(client, 'https://sqs/dlq', entries);

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { quoteKey } from '../../src/idempotency/keys.js';
+import { keyRefusal, quoteKey } from '../../src/idempotency/keys.js';
 import {
   IdempotencyInProgressError,
   IdempotencyPayloadMismatchError,
@@ -32,6 +32,15 @@ describe('quoteKey', () => {
       expect(error.message).not.toContain('9'.repeat(100));
       expect(error.key).toBe(long);
     }
+  });
+});
+
+describe('keyRefusal', () => {
+  it('accepts well-formed strings and refuses lone surrogates and non-strings', () => {
+    expect(keyRefusal('order-😀-\ufffd')).toBeUndefined();
+    expect(keyRefusal('a\udc00')).toMatch(/^Idempotency key "a\\udc00" is not well-formed UTF-16/);
+    expect(keyRefusal(42)).toBe('An idempotency key must be a string, got number');
+    expect(keyRefusal(null)).toBe('An idempotency key must be a string, got null');
   });
 });
 
