@@ -33,7 +33,7 @@ export interface MemoryIdempotencyStoreOptions {
 
 /** One key, linked into the queue of its state, oldest write first. */
 interface Entry {
-  readonly key: string;
+  key: string;
   state: 'in-progress' | 'completed';
   token: string;
   until: number;
@@ -178,15 +178,20 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     let entry = this.entries.get(key);
     if (entry !== undefined) {
       this.queueOf(entry).remove(entry);
-      entry.state = state;
-      entry.token = token;
-      entry.until = until;
-      entry.hash = hash;
     } else {
-      if (this.entries.size >= this.maxEntries && !this.evictOne(now, room)) return false;
-      entry = { key, state, token, until, hash, prev: undefined, next: undefined };
+      if (this.entries.size >= this.maxEntries) {
+        entry = this.evictOne(now, room); // reused for the new key: a full store allocates nothing
+        if (entry === undefined) return false;
+        entry.key = key;
+      } else {
+        entry = { key, state, token, until, hash, prev: undefined, next: undefined };
+      }
       this.entries.set(key, entry);
     }
+    entry.state = state;
+    entry.token = token;
+    entry.until = until;
+    entry.hash = hash;
     this.queueOf(entry).append(entry);
     return true;
   }
@@ -195,17 +200,17 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
    * Forgets one entry, in this order: the oldest claim if it has lapsed, the
    * oldest completed key (expired ones are the oldest, as every completion
    * gets the same TTL), any lapsed claim (one pass over the claims, once per
-   * store call). Returns false when every entry is a live claim.
+   * store call). Returns the forgotten entry, or `undefined` when every
+   * entry is a live claim.
    */
-  private evictOne(now: number, room: { swept: boolean }): boolean {
+  private evictOne(now: number, room: { swept: boolean }): Entry | undefined {
     const oldestClaim = this.claims.head;
     const victim =
       oldestClaim !== undefined && oldestClaim.until <= now
         ? oldestClaim
         : (this.completed.head ?? this.sweep(now, room));
-    if (victim === undefined) return false;
-    this.forget(victim);
-    return true;
+    if (victim !== undefined) this.forget(victim);
+    return victim;
   }
 
   /** Forgets every lapsed claim but the first, which it returns; does nothing the second time in one call. */
