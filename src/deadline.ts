@@ -82,7 +82,8 @@ export class Deadline {
       callback();
       return;
     }
-    (this.callbacks ??= []).push(callback);
+    if (this.callbacks === undefined) this.callbacks = [callback];
+    else this.callbacks.push(callback);
   }
 
   /** Whether a record may start now; expires the deadline the first time the answer is no. */

@@ -5,6 +5,7 @@ export {
   FullBatchFailureError,
   IdempotencyInProgressError,
   IdempotencyKeyError,
+  IdempotencyPayloadError,
   IdempotencyPayloadMismatchError,
   IdempotencyStoreError,
   InvalidEventError,

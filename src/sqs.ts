@@ -74,7 +74,9 @@ export function queueUrlOf(client: SqsClientLike, arn: string): Promise<string> 
  * Sets the visibility timeout of received messages, 10 per
  * `ChangeMessageVisibilityBatch` call, all calls at once.
  *
- * @returns The receipt handles that could not be changed, with why.
+ * @returns The receipt handles that could not be changed, with why: every
+ *   entry SQS did not list in `Successful`.
+ * @throws Error when `@aws-sdk/client-sqs` cannot be loaded, or a call fails.
  * @example
  * ```ts
  * import { changeVisibility } from 'sqs-partial-batch/sqs';
@@ -91,7 +93,7 @@ export async function changeVisibility(
   const failed: Array<{ receiptHandle: string; error: string }> = [];
   await Promise.all(
     chunks(entries).map(async (chunk) => {
-      const { Failed = [] } = await (client as SQSClient).send(
+      const reply = await (client as SQSClient).send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: queueUrl,
           Entries: chunk.map((entry, i) => ({
@@ -101,13 +103,60 @@ export async function changeVisibility(
           })),
         }),
       );
-      for (const failure of Failed) {
-        const entry = chunk[Number(failure.Id)];
-        if (entry) failed.push({ receiptHandle: entry.receiptHandle, error: `${failure.Code}: ${failure.Message}` });
+      const unconfirmed = unconfirmedEntries(reply, chunk.length, 'ChangeMessageVisibilityBatch');
+      for (const [i, error] of unconfirmed) {
+        failed.push({ receiptHandle: (chunk[i] as (typeof chunk)[number]).receiptHandle, error });
       }
     }),
   );
   return failed;
+}
+
+/**
+ * The entries of a batch call (`Id`s `'0'` to `count - 1`) that SQS did not
+ * confirm, with why: listed in `Failed`, or in neither list (a malformed or
+ * incomplete reply). Only an entry listed in `Successful`, and not in
+ * `Failed`, counts as done.
+ */
+function unconfirmedEntries(reply: unknown, count: number, call: string): Map<number, string> {
+  const { Successful, Failed } = (typeof reply === 'object' && reply !== null ? reply : {}) as {
+    Successful?: unknown;
+    Failed?: unknown;
+  };
+  const failures = new Map<number, string>();
+  for (const failure of Array.isArray(Failed) ? Failed : []) {
+    const { Id, Code, Message } = (failure ?? {}) as { Id?: unknown; Code?: unknown; Message?: unknown };
+    const index = entryIndex(Id, count);
+    if (index !== undefined && !failures.has(index)) {
+      failures.set(
+        index,
+        `${typeof Code === 'string' ? Code : 'Failed'}: ${typeof Message === 'string' ? Message : 'no message'}`,
+      );
+    }
+  }
+  const confirmed = new Set<number>();
+  for (const success of Array.isArray(Successful) ? Successful : []) {
+    const index = entryIndex((success as { Id?: unknown } | null)?.Id, count);
+    if (index !== undefined) confirmed.add(index);
+  }
+  for (let i = 0; i < count; i++) {
+    if (!failures.has(i) && !confirmed.has(i)) {
+      failures.set(
+        i,
+        Array.isArray(Successful)
+          ? `SQS did not confirm this entry: ${call} listed it neither in Successful nor in Failed`
+          : `SQS answered ${call} without a Successful list, so no entry counts as done`,
+      );
+    }
+  }
+  return failures;
+}
+
+/** The position an entry `Id` of ours names, or `undefined` for an id we never sent. */
+function entryIndex(id: unknown, count: number): number | undefined {
+  if (typeof id !== 'string' || !/^\d+$/.test(id)) return undefined;
+  const index = Number(id);
+  return index < count ? index : undefined;
 }
 
 /** A record to send to a dead-letter queue, with why it failed. */
@@ -130,7 +179,9 @@ const MAX_ATTRIBUTES = 10;
  * record's own attributes are kept up to SQS's limit of 10). FIFO records
  * keep their group id and get their message id as deduplication id.
  *
- * @returns The message ids that were not sent, with why.
+ * @returns The message ids that were not sent, with why: every entry SQS did
+ *   not list in `Successful` (refused in `Failed`, missing from the reply, or
+ *   in a chunk whose call failed).
  * @example
  * ```ts
  * import { sendToQueue } from 'sqs-partial-batch/sqs';
@@ -148,15 +199,14 @@ export async function sendToQueue(
     chunks(entries).map(async (chunk) => {
       try {
         const { SendMessageBatchCommand } = await loadSdk();
-        const { Failed = [] } = await (client as SQSClient).send(
+        const reply = await (client as SQSClient).send(
           new SendMessageBatchCommand({
             QueueUrl: queueUrl,
             Entries: chunk.map((entry, i) => toEntry(entry, i)),
           }),
         );
-        for (const failure of Failed) {
-          const entry = chunk[Number(failure.Id)];
-          if (entry) failed.set(entry.record.messageId, `${failure.Code}: ${failure.Message}`);
+        for (const [i, error] of unconfirmedEntries(reply, chunk.length, 'SendMessageBatch')) {
+          failed.set((chunk[i] as DeadLetterEntry).record.messageId, error);
         }
       } catch (error) {
         for (const entry of chunk)

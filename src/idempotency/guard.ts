@@ -4,6 +4,7 @@ import {
   describeError,
   IdempotencyInProgressError,
   IdempotencyKeyError,
+  IdempotencyPayloadError,
   IdempotencyPayloadMismatchError,
   IdempotencyStoreError,
 } from '../errors.js';
@@ -81,7 +82,7 @@ export class BatchIdempotency {
     for (let index = 0; index < records.length; index++) {
       const record = records[index];
       if (!isBatchRecord(record)) continue;
-      const prepared = this.prepare(record, index);
+      const prepared = this.prepare(record);
       if (prepared instanceof Error) {
         this.gates[index] = { kind: 'decided', outcome: failed(record, index, prepared) };
         continue;
@@ -230,16 +231,17 @@ export class BatchIdempotency {
   }
 
   /** The record's key and payload hash, or why it has none. */
-  private prepare(record: BatchRecord<unknown>, index: number): { key: string; hash: string | undefined } | Error {
+  private prepare(record: BatchRecord<unknown>): { key: string; hash: string | undefined } | Error {
     const key = this.keyOf(record);
     if (typeof key !== 'string') return key;
     if (!this.options.validatePayload) return { key, hash: undefined };
     try {
       return { key, hash: payloadHash(record.body) };
     } catch (error) {
-      return new IdempotencyKeyError(
+      // payloadHash throws only UnhashablePayloadError (a cycle, or a read that throws), whose message quotes no payload.
+      return new IdempotencyPayloadError(
         record.messageId,
-        `the payload of record ${index} could not be hashed for \`validatePayload\`: ${error instanceof Error ? error.name : typeof error}`,
+        `its payload could not be hashed for \`validatePayload\`: ${describeError(error)}`,
         { cause: error },
       );
     }

@@ -5,6 +5,7 @@ import { coldTable, measureColdImports } from './cold.js';
 import { coldStartTable, measureColdStart } from './coldStart.js';
 import { idempotencyTable, measureIdempotency } from './idempotency.js';
 import { measureMemory } from './memory.js';
+import { measureStoreEviction, storeEvictionTable } from './memoryStore.js';
 import { budgetChecks, budgetTable, type Cell, measureOverhead, overheadTables } from './overhead.js';
 import { sizeTable } from './size.js';
 
@@ -47,3 +48,4 @@ if (wanted('idempotency')) {
   section('Idempotency cost per 10-record batch', idempotencyTable(await measureIdempotency(quick ? 10 : 50)));
 }
 if (wanted('memory')) section('Memory', await measureMemory());
+if (wanted('memory')) section('Memory store eviction', storeEvictionTable(await measureStoreEviction(quick ? 14 : 30)));

@@ -14,8 +14,14 @@ import { gzipSync } from 'node:zlib';
  * measured size with a little headroom, so growth is a deliberate decision:
  * raise it in the same commit, and say why. Issue #5's target is 6 KB, which
  * the core does not meet; BENCHMARKS.md says where the bytes go.
+ *
+ * Raised from 30 KB to 35 KB for issue #10 (hardening), which measured
+ * 33.7 KB: the iterative payload hash (+2.9 KB; the core bundles it because
+ * the idempotency guard imports it statically), error constructors and
+ * describeError that never throw (+0.9 KB), and SQS replies checked entry by
+ * entry (+0.7 KB, in the lazily loaded SQS module that the bundle inlines).
  */
-const CORE_BUNDLE_CEILING = 30 * 1024;
+const CORE_BUNDLE_CEILING = 35 * 1024;
 
 const root = resolve(import.meta.dirname, '../..');
 const own = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
