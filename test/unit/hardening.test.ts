@@ -80,6 +80,36 @@ async function answerWithin(
   return Promise.race([answered, sleep(capMs).then(() => undefined)]);
 }
 
+/** Runs records `good` and `bad` with a store whose claim answer for `bad` is replaced by `answer`. */
+async function claimAnswering(answer: unknown) {
+  const inner = new MemoryIdempotencyStore();
+  const store = over(inner, {
+    claim: async (claims, now) => {
+      const answers = await inner.claim(claims, now);
+      return [answers[0] as ClaimResult, answer as ClaimResult];
+    },
+  });
+  const ran: string[] = [];
+  const processBatch = createBatchProcessor((record) => void ran.push(record.body), {
+    idempotency: { store, key: (record) => record.body },
+  });
+  const { outcomes } = await processBatch(sqsEvent(['good', 'bad']));
+  return { inner, outcomes, ran };
+}
+
+/** Runs bodies `{"ok":true}` and `{"ok":false}` with a schema that answers `result` for the second. */
+async function validatingWith(result: unknown, mode: 'sync' | 'async') {
+  const ran: unknown[] = [];
+  const processBatch = createBatchProcessor((record) => void ran.push(record.body), {
+    schema: schemaOf((value) => {
+      const answer = (value as { ok?: boolean }).ok ? { value } : result;
+      return mode === 'sync' ? answer : Promise.resolve(answer);
+    }),
+  });
+  const { outcomes } = await processBatch(sqsEvent(['{"ok":true}', '{"ok":false}']));
+  return { outcomes, ran };
+}
+
 describe('issue #10: hardening', () => {
   it('1. a stalled complete or release, or a stalled failure-policy call, still answers before the deadline margin', async () => {
     const stalled = (inner: MemoryIdempotencyStore) => over(inner, { complete: () => NEVER, release: () => NEVER });
@@ -151,19 +181,7 @@ describe('issue #10: hardening', () => {
       { status: 'in-progress', inProgressUntil: 'soon', payloadHash: undefined },
     ];
     for (const answer of malformed) {
-      const inner = new MemoryIdempotencyStore();
-      const store = over(inner, {
-        claim: async (claims, now) => {
-          const answers = await inner.claim(claims, now);
-          return [answers[0] as ClaimResult, answer as ClaimResult];
-        },
-      });
-      const ran: string[] = [];
-      const processBatch = createBatchProcessor((record) => void ran.push(record.body), {
-        idempotency: { store, key: (record) => record.body },
-      });
-
-      const { outcomes } = await processBatch(sqsEvent(['good', 'bad']));
+      const { inner, outcomes, ran } = await claimAnswering(answer);
 
       expect(outcomes[1]).toMatchObject({ status: 'failed', error: expect.any(IdempotencyStoreError) });
       expect(ran).not.toContain('bad');
@@ -215,15 +233,7 @@ describe('issue #10: hardening', () => {
     const malformed: unknown[] = [undefined, null, { issues: null }, { issues: [{ message: 'bad', path: [null] }] }];
     for (const result of malformed) {
       for (const mode of ['sync', 'async'] as const) {
-        const ran: unknown[] = [];
-        const processBatch = createBatchProcessor((record) => void ran.push(record.body), {
-          schema: schemaOf((value) => {
-            const answer = (value as { ok?: boolean }).ok ? { value } : result;
-            return mode === 'sync' ? answer : Promise.resolve(answer);
-          }),
-        });
-
-        const { outcomes } = await processBatch(sqsEvent(['{"ok":true}', '{"ok":false}']));
+        const { outcomes, ran } = await validatingWith(result, mode);
 
         expect(outcomes[0]?.status).toBe('succeeded');
         expect(outcomes[1]?.status).not.toBe('succeeded');
@@ -544,24 +554,13 @@ describe('found by the hostile property suite, beyond the list of issue #10', ()
   });
 
   it('a claim answer whose status getter throws fails closed', async () => {
-    const inner = new MemoryIdempotencyStore();
     const hostile = Object.defineProperty({}, 'status', {
       get(): never {
         throw new Error('status getter threw');
       },
     });
-    const store = over(inner, {
-      claim: async (claims, now) => {
-        const answers = await inner.claim(claims, now);
-        return [answers[0] as ClaimResult, hostile as ClaimResult];
-      },
-    });
-    const ran: string[] = [];
-    const processBatch = createBatchProcessor((record) => void ran.push(record.body), {
-      idempotency: { store, key: (record) => record.body },
-    });
 
-    const { outcomes } = await processBatch(sqsEvent(['good', 'bad']));
+    const { outcomes, ran } = await claimAnswering(hostile);
 
     expect(outcomes[1]).toMatchObject({ status: 'failed', error: expect.any(IdempotencyStoreError) });
     expect(ran).not.toContain('bad');
@@ -583,15 +582,7 @@ describe('found by the hostile property suite, beyond the list of issue #10', ()
     ];
     for (const [label, result] of malformed) {
       for (const mode of ['sync', 'async'] as const) {
-        const ran: unknown[] = [];
-        const processBatch = createBatchProcessor((record) => void ran.push(record.body), {
-          schema: schemaOf((value) => {
-            const answer = (value as { ok?: boolean }).ok ? { value } : result;
-            return mode === 'sync' ? answer : Promise.resolve(answer);
-          }),
-        });
-
-        const { outcomes } = await processBatch(sqsEvent(['{"ok":true}', '{"ok":false}']));
+        const { outcomes, ran } = await validatingWith(result, mode);
 
         expect(
           outcomes.map((o) => o.status === 'succeeded'),
