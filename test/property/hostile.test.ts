@@ -52,19 +52,19 @@ function parameters(numRuns: number): fc.Parameters<[Scenario]> {
 
 describe('hostile plug-ins (property-based)', () => {
   it.each([
-    {
-      deadline: true,
-      runs: RUNS_WITH_DEADLINE,
-      title: 'with a Lambda deadline a few hundred ms away, every record succeeds or is reported, before the deadline',
-    },
-    {
-      deadline: false,
-      runs: RUNS_WITHOUT_CONTEXT,
-      title: 'without a context, every record succeeds or is reported, and every claim is completed or released',
-    },
-  ])(
-    '$title',
-    async ({ deadline, runs }) => {
+    [
+      'with a Lambda deadline a few hundred ms away, every record succeeds or is reported, before the deadline',
+      true,
+      RUNS_WITH_DEADLINE,
+    ],
+    [
+      'without a context, every record succeeds or is reported, and every claim is completed or released',
+      false,
+      RUNS_WITHOUT_CONTEXT,
+    ],
+  ] as const)(
+    '%s',
+    async (_title, deadline, runs) => {
       await fc.assert(fc.asyncProperty(scenario({ deadline, maxRecords: 8 }), property), parameters(runs));
     },
     TIME_LIMIT_MS + 20_000,
