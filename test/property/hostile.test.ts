@@ -14,7 +14,8 @@
  * - nothing escapes as an unhandled rejection; `Object.prototype` is untouched.
  *
  * `HOSTILE_RUNS=2000 npx vitest run test/property/hostile.test.ts` runs it
- * larger; `HOSTILE_SEED=<seed>` replays a reported failure.
+ * larger; `HOSTILE_SEED=<seed> HOSTILE_PATH=<path>` replays a reported failure
+ * (`-t deadline` or `-t context` picks the property it came from).
  */
 import fc from 'fast-check';
 import { beforeAll, describe, it } from 'vitest';
@@ -23,6 +24,7 @@ import { violationsOf } from './invariant.js';
 
 const LARGE = Number(process.env.HOSTILE_RUNS) || undefined;
 const SEED = process.env.HOSTILE_SEED === undefined ? undefined : Number(process.env.HOSTILE_SEED);
+const PATH = process.env.HOSTILE_PATH;
 /** Default sizes keep the file well under a minute on two shared cores. */
 const RUNS_WITH_DEADLINE = LARGE ?? 200;
 const RUNS_WITHOUT_CONTEXT = LARGE ?? 400;
@@ -47,6 +49,7 @@ function parameters(numRuns: number): fc.Parameters<[Scenario]> {
     interruptAfterTimeLimit: TIME_LIMIT_MS,
     markInterruptAsFailure: true,
     ...(SEED === undefined ? {} : { seed: SEED }),
+    ...(PATH === undefined ? {} : { path: PATH, endOnFailure: true }),
   };
 }
 
