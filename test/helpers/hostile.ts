@@ -43,5 +43,10 @@ export function errorWithThrowingName(): Error {
   })('named');
 }
 
-/** A promise that never settles. */
-export const NEVER: Promise<never> = new Promise<never>(() => {});
+/**
+ * A promise that never settles. A fresh one each time, so the callbacks a run
+ * attaches to it are collected with the run instead of piling up on a shared one.
+ */
+export function never(): Promise<never> {
+  return new Promise<never>(() => {});
+}

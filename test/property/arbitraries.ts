@@ -415,7 +415,7 @@ export function scenario(options: { readonly deadline: boolean; readonly maxReco
       backoffQueueUrl: fc.boolean(),
     }),
     deadline: deadline
-      ? fc.record({ remainingMs: fc.integer({ min: 200, max: 500 }), marginMs: fc.integer({ min: 50, max: 150 }) })
+      ? fc.record({ remainingMs: fc.integer({ min: 250, max: 600 }), marginMs: fc.integer({ min: 100, max: 200 }) })
       : fc.constant(undefined),
     throwOnFullBatchFailure: fc.boolean(),
     api: fc.constantFrom('handler', 'processor' as const),

@@ -20,7 +20,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, it } from 'vitest';
 import { type Scenario, scenario } from './arbitraries.js';
-import { violationsOf } from './invariant.js';
+import { violationsOf, warmUp } from './invariant.js';
 
 const LARGE = Number(process.env.HOSTILE_RUNS) || undefined;
 const SEED = process.env.HOSTILE_SEED === undefined ? undefined : Number(process.env.HOSTILE_SEED);
@@ -31,12 +31,7 @@ const RUNS_WITHOUT_CONTEXT = LARGE ?? 400;
 /** A failing property stops shrinking after this long and reports what it has. */
 const TIME_LIMIT_MS = LARGE === undefined ? 40_000 : 30 * 60_000;
 
-beforeAll(async () => {
-  // The failure policy loads these on first use; load them now so that the first
-  // run's deadline is not spent compiling modules.
-  await import('sqs-partial-batch/sqs');
-  await import('@aws-sdk/client-sqs');
-});
+beforeAll(warmUp, 20_000);
 
 async function property(s: Scenario): Promise<void> {
   const violations = await violationsOf(s);

@@ -20,7 +20,7 @@ import { sqsEvent, sqsRecord } from 'sqs-partial-batch/testing';
 import {
   errorWithThrowingMessage,
   errorWithThrowingName,
-  NEVER,
+  never,
   revokedProxy,
   thenGetterThrows,
   throwingThenable,
@@ -226,7 +226,7 @@ export function processRecordFor(scenario: Scenario, ledger: Ledger) {
       case 'reject-revoked-proxy':
         return Promise.reject(revokedProxy());
       case 'hang':
-        return NEVER;
+        return never();
       case 'hang-until-abort':
         return new Promise((_, reject) => {
           ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
@@ -322,7 +322,7 @@ export function schemaFor(ledger: Ledger): StandardSchemaV1<unknown, unknown> {
       case 'reject':
         return Promise.reject(new Error('refinement service down'));
       case 'hang':
-        return NEVER;
+        return never();
       case 'async-late-value':
         return ledger.later(delayMs, () => ({ value }));
       case 'async-late-issues':
@@ -482,7 +482,7 @@ export class HostileStore implements IdempotencyStore {
       case 'reject-revoked-proxy':
         return Promise.reject(revokedProxy());
       case 'hang':
-        return NEVER;
+        return never();
       case 'late':
         return this.ledger.later(this.spec.delayMs, correct) as Promise<T>;
       case 'thenable-throws':
@@ -511,7 +511,7 @@ export function loggerFor(spec: LoggerSpec, ledger: Ledger): BatchLogger {
             throw new Error('log sink down, later');
           });
         case 'hang':
-          return NEVER;
+          return never();
         case 'thenable-throws':
           return throwingThenable();
       }
@@ -599,7 +599,7 @@ export function sqsClientFor(mode: SqsMode, ledger: Ledger, ids: readonly string
         case 'throw-sync':
           throw new Error('SQS client closed');
         case 'hang':
-          return NEVER;
+          return never();
         case 'empty-lists':
           return Promise.resolve({ Successful: [], Failed: [] });
         case 'no-lists':

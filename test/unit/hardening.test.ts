@@ -25,7 +25,7 @@ import { deferred, failedIds, flush } from '../helpers/events.js';
 import {
   errorWithThrowingMessage,
   errorWithThrowingName,
-  NEVER,
+  never,
   revokedProxy,
   thenGetterThrows,
 } from '../helpers/hostile.js';
@@ -112,14 +112,14 @@ async function validatingWith(result: unknown, mode: 'sync' | 'async') {
 
 describe('issue #10: hardening', () => {
   it('1. a stalled complete or release, or a stalled failure-policy call, still answers before the deadline margin', async () => {
-    const stalled = (inner: MemoryIdempotencyStore) => over(inner, { complete: () => NEVER, release: () => NEVER });
+    const stalled = (inner: MemoryIdempotencyStore) => over(inner, { complete: () => never(), release: () => never() });
     const work = (record: { body: string }) => {
       if (record.body === 'fail') throw new Error('declined');
     };
     const withStore = createBatchHandler(work, { idempotency: { store: stalled(new MemoryIdempotencyStore()) } });
     const withPolicy = createBatchHandler(work, {
       idempotency: { store: stalled(new MemoryIdempotencyStore()) },
-      backoff: { client: { send: () => NEVER }, queueUrl: QUEUE_URL },
+      backoff: { client: { send: () => never() }, queueUrl: QUEUE_URL },
     });
     const events = [sqsEvent(['ok', 'fail']), sqsEvent(['ok', 'fail'])];
     const contexts = [lambdaContext({ remainingMs: 2000 }), lambdaContext({ remainingMs: 2000 })];
@@ -619,12 +619,12 @@ describe('found by the hostile property suite, beyond the list of issue #10', ()
     const handler = createBatchHandler(
       (record) => {
         if (record.body === 'fail') throw new Error('declined');
-        return NEVER; // holds the run until the margin
+        return never(); // holds the run until the margin
       },
       {
         concurrency: 2,
         timeoutMarginMs: 50,
-        backoff: { client: { send: () => NEVER }, queueUrl: QUEUE_URL },
+        backoff: { client: { send: () => never() }, queueUrl: QUEUE_URL },
         throwOnFullBatchFailure: false,
       },
     );

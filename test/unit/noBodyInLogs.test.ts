@@ -25,7 +25,7 @@ import {
 import { lambdaContext, sqsEvent } from 'sqs-partial-batch/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { NEVER } from '../helpers/hostile.js';
+import { never } from '../helpers/hostile.js';
 import { type LogEntry, reachableStrings, recordingLogger } from '../helpers/watch.js';
 
 /**
@@ -271,7 +271,7 @@ describe('no message body in logs or errors', () => {
         ]),
       () => ({ schema: handWritten, timeoutMarginMs: 100 }),
       () => lambdaContext({ remainingMs: 250 }),
-      (record) => ((record.body as { kind: string }).kind === 'hang' ? NEVER : undefined),
+      (record) => ((record.body as { kind: string }).kind === 'hang' ? never() : undefined),
     );
 
     expect(entries.length).toBeGreaterThan(0);
@@ -364,7 +364,7 @@ describe('the marker is found where it is', () => {
     const handler = createBatchHandler(
       (record) => {
         logger.info('user code logged the body', { body: record.body });
-        return NEVER;
+        return never();
       },
       { timeoutMarginMs: 50, throwOnFullBatchFailure: false },
     );
