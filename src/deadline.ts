@@ -27,7 +27,7 @@ export class Deadline {
    * no context, or a context that cannot tell its remaining time (a missing
    * method, one that throws, or one that answers NaN).
    */
-  static of(context: Context | undefined, clock: Clock, marginMs: number): Deadline | undefined {
+  static of(context: Context | undefined, clock: Clock, marginMs: number, reserveMs = 0): Deadline | undefined {
     const getRemaining = context?.getRemainingTimeInMillis;
     if (typeof getRemaining !== 'function') return undefined;
     const remaining = (): number => {
@@ -38,14 +38,16 @@ export class Deadline {
       }
     };
     if (Number.isNaN(remaining())) return undefined;
-    return new Deadline(remaining, clock, marginMs);
+    return new Deadline(remaining, clock, marginMs, marginMs + reserveMs);
   }
 
   private constructor(
     private readonly remaining: () => number,
     private readonly clock: Clock,
-    /** Below this many milliseconds left, no record starts. */
+    /** The handler answers with at least this many milliseconds left. */
     readonly marginMs: number,
+    /** Below this many milliseconds left, no record starts and running ones are cut off: the margin, plus the time reserved for the calls that follow the run. */
+    readonly cutoffMs: number,
   ) {}
 
   /** Whether time ran out. */
@@ -90,7 +92,7 @@ export class Deadline {
   hasTime(): boolean {
     if (this.reasonOnExpiry !== undefined) return false;
     const left = this.remaining();
-    if (!(left < this.marginMs)) return true; // NaN from a broken context: no deadline
+    if (!(left < this.cutoffMs)) return true; // NaN from a broken context: no deadline
     this.expire(left);
     return false;
   }
@@ -121,16 +123,16 @@ export class Deadline {
   private setTimer(): void {
     this.timer = undefined;
     if (this.reasonOnExpiry !== undefined) return;
-    const budget = this.remaining() - this.marginMs;
+    const budget = this.remaining() - this.cutoffMs;
     if (Number.isNaN(budget)) return;
-    if (budget <= 0) this.expire(budget + this.marginMs);
+    if (budget <= 0) this.expire(budget + this.cutoffMs);
     else this.timer = this.clock.setTimeout(() => this.setTimer(), budget);
   }
 
   private expire(left: number): void {
     this.dispose();
     this.reasonOnExpiry = new InvocationTimeoutError(
-      `The invocation has ${Math.max(0, Math.round(left))} ms left, below the timeout margin of ${this.marginMs} ms: no further record starts and records still running are reported as failures`,
+      `The invocation has ${Math.max(0, Math.round(left))} ms left, below the ${this.cutoffMs === this.marginMs ? `timeout margin of ${this.marginMs} ms` : `${this.cutoffMs} ms it needs (the timeout margin of ${this.marginMs} ms, and ${this.cutoffMs - this.marginMs} ms to record the results)`}: no further record starts and records still running are reported as failures`,
     );
     this.controller?.abort(this.reasonOnExpiry);
     const callbacks = this.callbacks;

@@ -281,15 +281,22 @@ export class IdempotencyPayloadMismatchError extends SqsPartialBatchError {
   override readonly name = 'IdempotencyPayloadMismatchError' as const;
   readonly code = 'IDEMPOTENCY_PAYLOAD_MISMATCH' as const;
 
+  readonly #key: string;
+
   constructor(
     /** The record's messageId. */
     readonly messageId: string,
-    /** The idempotency key. */
-    readonly key: string,
+    key: string,
   ) {
     super(
       `Record ${quote(messageId)}: its idempotency key was first seen with a different payload; the record is not processed`,
     );
+    this.#key = key;
+  }
+
+  /** The idempotency key. Kept off the error's own properties, so loggers that serialize errors whole never write it (keys often come from bodies). */
+  get key(): string {
+    return this.#key;
   }
 }
 
@@ -309,15 +316,22 @@ export class IdempotencyInProgressError extends SqsPartialBatchError {
   override readonly name = 'IdempotencyInProgressError' as const;
   readonly code = 'IDEMPOTENCY_IN_PROGRESS' as const;
 
+  readonly #key: string;
+
   constructor(
     /** The record's messageId. */
     readonly messageId: string,
-    /** The idempotency key. */
-    readonly key: string,
+    key: string,
     detail: string,
     options?: { cause?: unknown },
   ) {
     super(`Record ${quote(messageId)}: its idempotency key ${detail}`, options);
+    this.#key = key;
+  }
+
+  /** The idempotency key. Kept off the error's own properties, so loggers that serialize errors whole never write it (keys often come from bodies). */
+  get key(): string {
+    return this.#key;
   }
 }
 

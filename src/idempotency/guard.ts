@@ -12,7 +12,7 @@ import type { Budget } from '../invocation/budget.js';
 import { isSuccess } from '../outcomes.js';
 import { scrubText } from '../scrub.js';
 import type { BatchRecord, RecordOutcome } from '../types.js';
-import { isWellFormed, settleWithin } from '../util.js';
+import { isInstance, isWellFormed, settleWithin } from '../util.js';
 import { describeKind, readClaimResult } from './claimResult.js';
 import type { ResolvedIdempotency } from './options.js';
 import { payloadHash } from './payloadHash.js';
@@ -123,12 +123,11 @@ export class BatchIdempotency {
       }
       results = answer;
     } catch (error) {
-      const storeError =
-        error instanceof IdempotencyStoreError
-          ? error
-          : new IdempotencyStoreError('claim', `The idempotency store failed to claim keys: ${describeError(error)}`, {
-              cause: error,
-            });
+      const storeError = isInstance(error, IdempotencyStoreError)
+        ? error
+        : new IdempotencyStoreError('claim', `The idempotency store failed to claim keys: ${describeError(error)}`, {
+            cause: error,
+          });
       // The store may have written some claims before it failed: give them back at the end.
       for (const leader of claimed) this.untrusted.push(leader.key);
       results = claims.map(() => ({ status: 'error', error: storeError }));
@@ -214,7 +213,7 @@ export class BatchIdempotency {
         );
       } catch (error) {
         report(
-          error instanceof IdempotencyStoreError
+          isInstance(error, IdempotencyStoreError)
             ? error
             : new IdempotencyStoreError(
                 operation,
@@ -325,14 +324,13 @@ export class BatchIdempotency {
           ),
         };
       case 'error': {
-        const error =
-          result.error instanceof IdempotencyStoreError
-            ? result.error
-            : new IdempotencyStoreError(
-                'claim',
-                `The idempotency store could not claim the record's key: ${describeError(result.error)}`,
-                { cause: result.error },
-              );
+        const error = isInstance(result.error, IdempotencyStoreError)
+          ? result.error
+          : new IdempotencyStoreError(
+              'claim',
+              `The idempotency store could not claim the record's key: ${describeError(result.error)}`,
+              { cause: result.error },
+            );
         return { kind: 'decided', outcome: failed(record, index, error) };
       }
     }

@@ -5,6 +5,7 @@ import { BatchIdempotency } from '../idempotency/guard.js';
 import type { ResolvedOptions } from '../options.js';
 import { isSuccess } from '../outcomes.js';
 import type { BatchLogger, ProcessRecord, RecordOutcome } from '../types.js';
+import { Budget } from './budget.js';
 import { combineHooks, type Feature, type InvocationHooks } from './hooks.js';
 import type { ReadEvent } from './readEvent.js';
 
@@ -57,7 +58,16 @@ export class Invocation {
     this.outcomes = new Array(this.count);
     this.clock = clockOf(context);
     this.startedAt = this.clock.now();
-    this.deadline = Deadline.of(context, this.clock, options.timeoutMarginMs);
+    const followedByCalls =
+      options.idempotency !== undefined ||
+      options.failurePolicy.backoff !== undefined ||
+      options.failurePolicy.onPermanentFailure !== 'retry';
+    this.deadline = Deadline.of(
+      context,
+      this.clock,
+      options.timeoutMarginMs,
+      followedByCalls ? Budget.reserveFor(options.timeoutMarginMs) : 0,
+    );
     this.started = this.deadline === undefined ? undefined : new Uint8Array(this.count);
     this.logger = options.logger;
     this.idempotency =

@@ -278,7 +278,7 @@ describe('no message body in logs or errors', () => {
     expect(leaks([...entries.flatMap((entry) => entry.strings), ...produced])).toEqual([]);
   });
 
-  it('idempotency keys built from a body are quoted only truncated, so a long key does not carry the body into messages', async () => {
+  it('idempotency keys built from a body are never quoted, so a long key does not carry the body into messages', async () => {
     const longKey = `order-${'x'.repeat(1000)}-${MARKER}`;
     const store = new MemoryIdempotencyStore();
     const now = Date.now();
