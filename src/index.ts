@@ -31,6 +31,7 @@ export type {
   IdempotencyRelease,
   IdempotencyStore,
 } from './idempotency/store.js';
+export type { TracerLike } from './observability/tracer.js';
 export { type BatchHandlerOptions, type BatchProcessorOptions, DEFAULTS } from './options.js';
 export { isSuccess } from './outcomes.js';
 export type { StandardSchemaV1 } from './standardSchema.js';
