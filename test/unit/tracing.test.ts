@@ -8,6 +8,7 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import type { SQSRecord } from 'aws-lambda';
+import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import {
@@ -19,7 +20,7 @@ import {
   PermanentError,
   type RecordValidationError,
 } from '../../src/index.js';
-import { deferred, lambdaContext, sqsEvent, sqsRecord } from '../helpers/events.js';
+import { deferred, flush, lambdaContext, sqsEvent, sqsRecord } from '../helpers/events.js';
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -441,6 +442,92 @@ describe('tracing: the record span is active while processRecord runs', () => {
     expect(inside).toBe(span?.spanContext().spanId);
     const [seconds = 0, nanos = 0] = span?.duration ?? [];
     expect(seconds * 1000 + nanos / 1e6).toBeGreaterThanOrEqual(15);
+  });
+});
+
+describe('tracing: spans match outcomes (property-based)', () => {
+  type Behaviour = 'ok' | 'ok-async' | 'throw' | 'reject' | 'throw-string' | 'invalid' | 'hang';
+  const scenario = fc.record({
+    records: fc.array(
+      fc.record({
+        behaviour: fc.constantFrom<Behaviour>(
+          'ok',
+          'ok-async',
+          'ok-async',
+          'throw',
+          'reject',
+          'throw-string',
+          'invalid',
+          'hang',
+        ),
+        group: fc.constantFrom('g1', 'g2', 'g3'),
+      }),
+      { maxLength: 20 },
+    ),
+    fifo: fc.boolean(),
+    concurrency: fc.integer({ min: 1, max: 6 }),
+    withDeadline: fc.boolean(),
+  });
+
+  it('one ended span per record that started, none for the others, ERROR exactly for failures, children nested', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async ({ records, fifo, concurrency, withDeadline }) => {
+        if (!withDeadline && records.some((r) => r.behaviour === 'hang')) return;
+        exporter.reset();
+        const event = sqsEvent(
+          records.map(({ behaviour }) => (behaviour === 'invalid' ? 'not json' : behaviour)),
+          { fifo, groupId: (i) => records[i]?.group ?? 'g1' },
+        );
+        const processBatch = createBatchProcessor(
+          (record) =>
+            tracer.startActiveSpan('child', async (child) => {
+              child.setAttribute('for', record.messageId);
+              try {
+                await flush();
+                switch (record.body) {
+                  case 'hang':
+                    return await new Promise(() => {});
+                  case 'throw':
+                    throw new Error('boom');
+                  case 'reject':
+                    return await Promise.reject(new Error('boom'));
+                  case 'throw-string':
+                    throw 'boom';
+                }
+              } finally {
+                child.end();
+              }
+            }),
+          {
+            tracer,
+            concurrency,
+            timeoutMarginMs: 10,
+            logger: false,
+            schema: z.string().refine((body) => body !== 'not json'),
+          },
+        );
+        const { outcomes } = await processBatch(event, withDeadline ? lambdaContext({ remainingMs: 40 }) : undefined);
+
+        const spans = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.CONSUMER);
+        const started = outcomes.filter((o) => o.status !== 'skipped');
+        expect(spans.map((s) => s.attributes['messaging.message.id']).sort()).toEqual(
+          started.map((o) => o.messageId).sort(),
+        );
+        const byId = new Map(spans.map((s) => [s.attributes['messaging.message.id'], s]));
+        for (const outcome of started) {
+          const span = byId.get(outcome.messageId);
+          expect(span?.ended).toBe(true);
+          expect(span?.attributes['sqs_partial_batch.record.status']).toBe(outcome.status);
+          expect(span?.status.code).toBe(
+            outcome.status === 'failed' || outcome.status === 'invalid' ? SpanStatusCode.ERROR : SpanStatusCode.UNSET,
+          );
+        }
+        for (const child of exporter.getFinishedSpans().filter((s) => s.name === 'child')) {
+          expect(child.parentSpanContext?.spanId).toBe(byId.get(child.attributes.for)?.spanContext().spanId);
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });
 
