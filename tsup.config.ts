@@ -6,6 +6,7 @@ export default defineConfig({
     dynamodb: 'src/stores/dynamodb.ts',
     redis: 'src/stores/redis.ts',
     sqs: 'src/sqs.ts',
+    tracing: 'src/observability/tracing.ts',
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],
@@ -16,6 +17,7 @@ export default defineConfig({
   clean: true,
   treeshake: true,
   splitting: false,
-  // Store entries import the core by its package name, so they share its error classes at run time.
+  // Store entries import the core by its package name, so they share its error classes at run time;
+  // the core loads `sqs` and `tracing` by their package names, so their code stays out of its bundle.
   external: ['sqs-partial-batch'],
 });

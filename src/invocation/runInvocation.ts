@@ -5,6 +5,7 @@ import { Budget } from './budget.js';
 import { claimKeys } from './claimKeys.js';
 import { completeClaims } from './completeClaims.js';
 import { conclude } from './conclude.js';
+import { whenReady } from './hooks.js';
 import { type Engine, Invocation } from './invocation.js';
 import { parseBodies } from './parseBodies.js';
 import { readEvent } from './readEvent.js';
@@ -27,6 +28,12 @@ import { runRecords } from './runRecords.js';
  * (`budget.ts`). Rejects only with `InvalidEventError` (phase 1).
  */
 export function runInvocation(event: unknown, context: Context | undefined, engine: Engine): Promise<BatchResult> {
+  const loading = whenReady(engine.features);
+  if (loading !== undefined) {
+    // A feature's code is still being imported (first invocation only): start once it is there, or without it.
+    const start = () => runInvocation(event, context, engine);
+    return loading.then(start, start);
+  }
   let invocation: Invocation;
   try {
     const read = readEvent(event);

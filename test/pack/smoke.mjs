@@ -3,11 +3,10 @@
 // the schema's type reaching record.body), and that the README's quick start
 // type-checks and runs unchanged.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { root, run, scratchProject, typeCheck } from './scratch.mjs';
 
 /**
  * Ceiling for a minimal handler's minified bundle, in bytes. It holds the
@@ -23,36 +22,13 @@ import { gzipSync } from 'node:zlib';
  */
 const CORE_BUNDLE_CEILING = 35 * 1024;
 
-const root = resolve(import.meta.dirname, '../..');
-const own = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const work = mkdtempSync(join(tmpdir(), 'sqs-partial-batch-smoke-'));
-const run = (command, args, cwd) =>
-  execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const { work, app, packed } = scratchProject('smoke', ['zod']);
 
 try {
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], root));
-  const tarball = join(work, packed[0].filename);
-  const files = packed[0].files.map((f) => f.path);
+  const files = packed.files.map((f) => f.path);
   assert.ok(
     files.every((f) => f === 'package.json' || f === 'README.md' || f === 'LICENSE' || f.startsWith('dist/')),
     `unexpected files in the package: ${files}`,
-  );
-
-  const app = join(work, 'app');
-  mkdirSync(app);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'smoke-app', private: true, type: 'module' }));
-  run(
-    'npm',
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--ignore-scripts',
-      '--prefer-offline',
-      tarball,
-      `zod@${own.devDependencies.zod}`,
-    ],
-    app,
   );
 
   // The README's quick start, unchanged.
@@ -84,22 +60,7 @@ const notAny: IsAny<typeof batch.createBatchHandler> = false;
 export const handler = batch.createBatchHandler((record) => { const s: string = record.body; void s; void notAny; });
 `,
   );
-  writeFileSync(
-    join(app, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        strict: true,
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        target: 'ES2022',
-        noEmit: true,
-        skipLibCheck: true,
-        types: [],
-      },
-      include: ['*.ts', '*.cts'],
-    }),
-  );
-  run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', app], app);
+  typeCheck(app, ['*.ts', '*.cts']);
 
   // Run the quick start: transpile it as a user's build would, and invoke it.
   const ts = (await import('typescript')).default;
@@ -222,7 +183,7 @@ console.log('shared ok');
   assert.equal(run(process.execPath, ['shared.cjs'], app).trim(), 'shared ok');
 
   console.log(
-    `pack smoke test: ${packed[0].filename} (${packed[0].size} bytes packed, ${files.length} files) installs, imports, requires, type-checks, bundles and runs the README quick start`,
+    `pack smoke test: ${packed.filename} (${packed.size} bytes packed, ${files.length} files) installs, imports, requires, type-checks, bundles and runs the README quick start`,
   );
   console.log(
     `core size: a minimal handler bundles to ${(core.byteLength / 1024).toFixed(1)} KB minified, ${(coreGzip / 1024).toFixed(1)} KB gzipped (ceiling ${(CORE_BUNDLE_CEILING / 1024).toFixed(1)} KB)`,
