@@ -1,4 +1,36 @@
+import { join } from 'node:path';
 import { expect } from 'vitest';
+import type { ModuleLoader } from '../../src/cli/live.js';
+import { main } from '../../src/cli/main.js';
+
+export const FIXTURES = join(import.meta.dirname, 'fixtures');
+
+export interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the command in this process (the code the bin runs), collecting its output. */
+export async function runInProcess(argv: readonly string[], load?: ModuleLoader): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, {
+    stdout: (text) => {
+      out.push(text);
+    },
+    stderr: (text) => {
+      err.push(text);
+    },
+    ...(load ? { load } : {}),
+  });
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+/** Fixture names resolved against test/cli/fixtures; other arguments as they are. */
+export function fixtureArgs(args: readonly string[]): string[] {
+  return args.map((arg) => (/\.(ya?ml|json)$/.test(arg) ? join(FIXTURES, arg) : arg));
+}
 
 /** One run of the command over fixture templates, and everything it must report. */
 export interface Case {
@@ -221,7 +253,7 @@ interface JsonReport {
 }
 
 /** Asserts the exit code, every finding and every rule not checked, nothing more and nothing less. */
-export function expectCase(c: Case, run: { code: number; stdout: string; stderr: string }): void {
+export function expectCase(c: Case, run: Run): void {
   expect(run.code, run.stderr).toBe(c.exit);
   const report = JSON.parse(run.stdout) as JsonReport;
   expect(report.findings.map((f) => `${f.severity} ${f.rule} ${f.eventSource}`).sort()).toEqual([...c.findings].sort());

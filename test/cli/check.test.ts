@@ -1,19 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import { CASES, expectCase } from './cases.js';
-
-const FIXTURES = join(import.meta.dirname, 'fixtures');
-
-/** Runs the command in this process (the same code the bin runs), collecting its output. */
-export async function run(argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
-  return { code, stdout, stderr };
-}
-
-const fixtureArgs = (args: readonly string[]) => args.map((a) => (/\.(ya?ml|json)$/.test(a) ? join(FIXTURES, a) : a));
+import { CASES, expectCase, FIXTURES, fixtureArgs, runInProcess as run } from './cases.js';
 
 describe('sqs-partial-batch check, in process', () => {
   it.each(CASES)('$name', async (c) => {
