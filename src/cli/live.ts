@@ -1,4 +1,8 @@
-import type { EventSourceMappingConfiguration, LambdaClient } from '@aws-sdk/client-lambda';
+import type {
+  EventSourceMappingConfiguration,
+  LambdaClient,
+  ListEventSourceMappingsCommandOutput,
+} from '@aws-sdk/client-lambda';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { LiveError } from './errors.js';
 import {
@@ -86,16 +90,17 @@ async function listMappings(
   for (const functionName of functions.length > 0 ? functions : [undefined]) {
     let marker: string | undefined;
     do {
-      const page = await lambda
-        .send(
+      let page: ListEventSourceMappingsCommandOutput;
+      try {
+        page = await lambda.send(
           new sdk.ListEventSourceMappingsCommand({
             ...(functionName ? { FunctionName: functionName } : {}),
             ...(marker ? { Marker: marker } : {}),
           }),
-        )
-        .catch((error: unknown) => {
-          throw new LiveError(`cannot list event source mappings: ${failure(error)}`, { cause: error });
-        });
+        );
+      } catch (error) {
+        throw new LiveError(`cannot list event source mappings: ${failure(error)}`, { cause: error });
+      }
       for (const mapping of page.EventSourceMappings ?? []) {
         if (mapping.EventSourceArn?.split(':')[2] === 'sqs') found.push(mapping);
       }

@@ -46,7 +46,8 @@ export interface Case {
   readonly stderr?: RegExp;
 }
 
-const QUEUE_RULES = [
+/** The rules that need the queue: none can run when it is not resolved. */
+export const QUEUE_RULES = [
   'visibility-timeout-below-function-timeout',
   'visibility-timeout-below-guidance',
   'no-redrive-policy',
