@@ -35,6 +35,11 @@ export default defineConfig([
     treeshake: true,
     splitting: false,
     noExternal: ['yaml'],
+    // Smaller in the package, names kept for readable stack traces.
+    esbuildOptions(options) {
+      options.minifyWhitespace = true;
+      options.minifySyntax = true;
+    },
     // yaml's Node build is CommonJS and requires Node built-ins; give the ESM bundle a require for them.
     banner: {
       js: "import { createRequire as __cliRequire } from 'node:module';\nconst require = __cliRequire(import.meta.url);",

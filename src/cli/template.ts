@@ -141,8 +141,8 @@ class TemplateReader {
     const value = this.evaluator.shallow(node);
     if (!value.known) return unknown(`${label}: ${value.reason}`);
     const id = this.queueId(value.value);
-    if (id.known) return this.queueModel(id.value);
-    return unknown(`${label}: ${id.reason}`);
+    const model = id.known ? this.queueModel(id.value) : id;
+    return model.known ? model : unknown(`${label}: ${model.reason}`);
   }
 
   /** The logical id of the queue an evaluated ARN names. */

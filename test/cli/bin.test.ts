@@ -8,7 +8,7 @@ import { type LiveAccount, liveAccount } from './liveAccount.js';
 const ROOT = join(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'dist/cli.js');
 
-/** Builds the package when dist/cli.js is missing or older than its sources (`npm test` builds first). */
+/** Builds the package when dist/cli.js is missing or older than its sources (`npm test` builds after the unit tests). */
 function ensureBuilt(): void {
   const sources = readdirSync(join(ROOT, 'src/cli')).map((f) => statSync(join(ROOT, 'src/cli', f)).mtimeMs);
   let built = 0;
