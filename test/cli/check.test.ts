@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { RULES } from '../../src/cli/rules.js';
 import { CASES, expectCase, FIXTURES, fixtureArgs, runInProcess as run } from './cases.js';
 
 describe('sqs-partial-batch check, in process', () => {
@@ -82,5 +84,22 @@ describe('usage', () => {
     const { code, stdout } = await run(['--help']);
     expect(code).toBe(0);
     expect(stdout).toContain('Exit codes: 0 no error-level finding, 1 at least one, 2 bad usage');
+  });
+});
+
+describe('README "Check your deployment"', () => {
+  const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Check your deployment'), readme.indexOf('## Examples'));
+
+  it('lists every rule with its severity and documentation', () => {
+    for (const rule of RULES) expect(section).toContain(`| \`${rule.id}\` | ${rule.severity} |`);
+    for (const rule of RULES) expect(section).toContain(rule.doc);
+    expect(section.match(/^\| `[a-z0-9-]+` \| (error|warning|info) \|/gm)).toHaveLength(RULES.length);
+  });
+
+  it('shows the report the command prints', async () => {
+    const shown = /```text\n([\s\S]*?)```/.exec(section)?.[1];
+    const { stdout } = await run(['check', join(FIXTURES, 'sam-missing-report.yaml')]);
+    expect(stdout.replace(join(FIXTURES, 'sam-missing-report.yaml'), 'template.yaml')).toBe(shown);
   });
 });
