@@ -1,4 +1,4 @@
-import { Composite, describe, Evaluator, isPlainObject, NO_VALUE, Pseudo, ResourceAttr } from './intrinsics.js';
+import { Composite, describe, Evaluator, isPlainObject, NO_VALUE, ResourceAttr } from './intrinsics.js';
 import type { LoadedTemplate } from './load.js';
 import {
   AWS_DEFAULTS,
@@ -12,6 +12,7 @@ import {
   type RedriveModel,
   unknown,
 } from './model.js';
+import { arnResource, flatten, objectOrEmpty, parseJson, readBoolean, readNumber, readStringList } from './values.js';
 
 const SAM_TRANSFORM = 'AWS::Serverless-2016-10-31';
 const FUNCTION_TYPES = new Set(['AWS::Lambda::Function', 'AWS::Serverless::Function']);
@@ -117,15 +118,21 @@ class TemplateReader {
     const scaling = this.evaluator.shallow(props.ScalingConfig);
     const filters = this.evaluator.deep(props.FilterCriteria);
     return {
-      batchSize: this.number(props.BatchSize, 'BatchSize', AWS_DEFAULTS.batchSize),
-      batchingWindow: this.number(
+      batchSize: readNumber(this.evaluator, props.BatchSize, 'BatchSize', AWS_DEFAULTS.batchSize),
+      batchingWindow: readNumber(
+        this.evaluator,
         props.MaximumBatchingWindowInSeconds,
         'MaximumBatchingWindowInSeconds',
         AWS_DEFAULTS.batchingWindow,
       ),
-      functionResponseTypes: this.stringList(props.FunctionResponseTypes, 'FunctionResponseTypes'),
+      functionResponseTypes: readStringList(this.evaluator, props.FunctionResponseTypes, 'FunctionResponseTypes'),
       maximumConcurrency: scaling.known
-        ? this.number(objectOrEmpty(scaling.value).MaximumConcurrency, 'ScalingConfig.MaximumConcurrency', undefined)
+        ? readNumber(
+            this.evaluator,
+            objectOrEmpty(scaling.value).MaximumConcurrency,
+            'ScalingConfig.MaximumConcurrency',
+            undefined,
+          )
         : unknown<number | undefined>(`ScalingConfig: ${scaling.reason}`),
       filtered: filters.known
         ? known(
@@ -176,7 +183,7 @@ class TemplateReader {
     this.building.add(id);
     const props = objectOrEmpty(objectOrEmpty(this.resources[id]).Properties);
     const name = this.evaluator.shallow(props.QueueName);
-    const fifo = this.boolean(props.FifoQueue, `${id}.FifoQueue`, false);
+    const fifo = readBoolean(this.evaluator, props.FifoQueue, `${id}.FifoQueue`, false);
     const model: QueueModel = {
       name: id,
       location: this.location(['Resources', id]),
@@ -184,12 +191,14 @@ class TemplateReader {
         fifo.known && !fifo.value && name.known && typeof name.value === 'string' && name.value.endsWith('.fifo')
           ? known(true)
           : fifo,
-      visibilityTimeout: this.number(
+      visibilityTimeout: readNumber(
+        this.evaluator,
         props.VisibilityTimeout,
         `${id}.VisibilityTimeout`,
         AWS_DEFAULTS.visibilityTimeout,
       ),
-      retentionPeriod: this.number(
+      retentionPeriod: readNumber(
+        this.evaluator,
         props.MessageRetentionPeriod,
         `${id}.MessageRetentionPeriod`,
         AWS_DEFAULTS.retentionPeriod,
@@ -218,7 +227,7 @@ class TemplateReader {
       maxReceiveCount:
         props.maxReceiveCount === undefined
           ? missing('maxReceiveCount')
-          : this.number(props.maxReceiveCount, `${queueId}.RedrivePolicy.maxReceiveCount`, 0),
+          : readNumber(this.evaluator, props.maxReceiveCount, `${queueId}.RedrivePolicy.maxReceiveCount`, 0),
       deadLetterQueue:
         props.deadLetterTargetArn === undefined
           ? missing('deadLetterTargetArn')
@@ -257,42 +266,19 @@ class TemplateReader {
     return {
       name: id,
       location: this.location(['Resources', id]),
-      timeout: this.number(props.Timeout ?? globals.Timeout, `${id}.Timeout`, AWS_DEFAULTS.functionTimeout),
-      reservedConcurrency: this.number(
+      timeout: readNumber(
+        this.evaluator,
+        props.Timeout ?? globals.Timeout,
+        `${id}.Timeout`,
+        AWS_DEFAULTS.functionTimeout,
+      ),
+      reservedConcurrency: readNumber(
+        this.evaluator,
         props.ReservedConcurrentExecutions ?? globals.ReservedConcurrentExecutions,
         `${id}.ReservedConcurrentExecutions`,
         undefined,
       ),
     };
-  }
-
-  private number<D extends number | undefined>(node: unknown, label: string, fallback: D): Known<number | D> {
-    const value = this.evaluator.shallow(node);
-    if (!value.known) return unknown(`${label}: ${value.reason}`);
-    const v = value.value;
-    if (v === undefined || v === null || v === NO_VALUE) return known(fallback, true);
-    if (typeof v === 'number') return known(v);
-    if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return known(Number(v));
-    return unknown(`${label} is ${describe(v)}, ${deployedOnly(v) ? 'known only once deployed' : 'not a number'}`);
-  }
-
-  private boolean(node: unknown, label: string, fallback: boolean): Known<boolean> {
-    const value = this.evaluator.shallow(node);
-    if (!value.known) return unknown(`${label}: ${value.reason}`);
-    const v = value.value;
-    if (v === undefined || v === null || v === NO_VALUE) return known(fallback, true);
-    if (v === true || v === 'true') return known(true);
-    if (v === false || v === 'false') return known(false);
-    return unknown(`${label} is ${describe(v)}, ${deployedOnly(v) ? 'known only once deployed' : 'not a boolean'}`);
-  }
-
-  private stringList(node: unknown, label: string): Known<readonly string[]> {
-    const value = this.evaluator.deep(node);
-    if (!value.known) return unknown(`${label}: ${value.reason}`);
-    const v = value.value;
-    if (v === undefined || v === null || v === NO_VALUE) return known([], true);
-    if (Array.isArray(v) && v.every((item) => typeof item === 'string')) return known(v);
-    return unknown(`${label} is ${describe(v)}, not a list of strings`);
   }
 
   /** Whether the resource is created: its `Condition` is absent, true, or cannot be evaluated. */
@@ -330,68 +316,4 @@ class TemplateReader {
     if (text === undefined || !text.startsWith('arn:')) return undefined;
     return text.split(':')[2] === 'sqs' ? 'sqs' : text.split(':')[2] === '*' ? undefined : 'other';
   }
-}
-
-/**
- * The resource part (after the fifth `:`) of an SQS ARN: text, or the single
- * deploy-time value it is made of (`${Queue.QueueName}`). `null` when the ARN is
- * an SQS ARN whose resource part cannot be told; `undefined` when it is no SQS ARN.
- */
-function arnResource(value: unknown): string | ResourceAttr | null | undefined {
-  const text = flatten(value);
-  const segments = text?.split(':') ?? [];
-  if (segments[0] !== 'arn' || segments[2] !== 'sqs' || segments.length !== 6) return undefined;
-  const resource = segments[5] as string;
-  if (typeof value === 'string') return resource;
-  const parts = (value as Composite).parts;
-  const last = parts.at(-1);
-  const before = parts.at(-2);
-  if (last instanceof ResourceAttr && typeof before === 'string' && before.endsWith(':')) return last;
-  return typeof last === 'string' && !resource.includes('*') ? resource : null;
-}
-
-/**
- * Parses JSON written as a string or built by `Fn::Sub` (`'{"deadLetterTargetArn":"${Dlq.Arn}"}'`):
- * deploy-time values come back in place, as themselves or inside a {@link Composite}.
- */
-function parseJson(text: string | Composite): unknown {
-  const parts = typeof text === 'string' ? [text] : text.parts;
-  const token = (i: number) => `@@cfn-value-${i}@@`;
-  const source = parts.map((part, i) => (typeof part === 'string' ? part : token(i))).join('');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(source);
-  } catch {
-    return undefined;
-  }
-  const restore = (value: unknown): unknown => {
-    if (typeof value === 'string') {
-      const pieces = value.split(/(@@cfn-value-\d+@@)/).filter((piece) => piece !== '');
-      const restored = pieces.map((piece) => {
-        const index = /^@@cfn-value-(\d+)@@$/.exec(piece)?.[1];
-        return index === undefined ? piece : (parts[Number(index)] as ResourceAttr | Pseudo);
-      });
-      if (restored.length === 1 && typeof restored[0] !== 'string') return restored[0];
-      return restored.every((piece) => typeof piece === 'string') ? value : new Composite(restored);
-    }
-    if (Array.isArray(value)) return value.map(restore);
-    if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, restore(v)]));
-    return value;
-  };
-  return restore(parsed);
-}
-
-/** A string, or a composite with each deploy-time value as `*`. */
-function flatten(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (value instanceof Composite) return value.parts.map((p) => (typeof p === 'string' ? p : '*')).join('');
-  return undefined;
-}
-
-function deployedOnly(value: unknown): boolean {
-  return value instanceof ResourceAttr || value instanceof Pseudo || value instanceof Composite;
-}
-
-function objectOrEmpty(value: unknown): Record<string, unknown> {
-  return isPlainObject(value) ? value : {};
 }

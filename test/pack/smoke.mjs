@@ -235,7 +235,8 @@ Resources:
             Queue: !GetAtt Queue.Arn
 `,
   );
-  const npx = (args) => spawnSync('npx', ['--no-install', 'sqs-partial-batch', ...args], { cwd: app, encoding: 'utf8' });
+  const npx = (args) =>
+    spawnSync('npx', ['--no-install', 'sqs-partial-batch', ...args], { cwd: app, encoding: 'utf8' });
   const lacking = npx(['check', 'lacking.yaml', '--format', 'json']);
   assert.equal(lacking.status, 1, `npx sqs-partial-batch check lacking.yaml: ${lacking.stderr}`);
   assert.ok(
