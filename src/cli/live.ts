@@ -125,7 +125,7 @@ class LiveReader {
   async source(mapping: EventSourceMappingConfiguration): Promise<EventSourceModel> {
     const queueArn = mapping.EventSourceArn as string;
     const functionArn = mapping.FunctionArn ?? '';
-    const id = mapping.UUID ?? `${functionArn} ${queueArn}`;
+    const id = mapping.UUID ?? queueArn;
     return {
       id,
       label: `${functionArn.split(':')[6] ?? functionArn} ← ${queueArn.split(':')[5]}`,

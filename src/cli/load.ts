@@ -117,7 +117,7 @@ function readFailure(error: unknown): string {
 }
 
 /** Line and column of a `JSON.parse` error, from the position its message names. */
-function jsonPosition(text: string, error: unknown): { line: number; column: number } | undefined {
+export function jsonPosition(text: string, error: unknown): { line: number; column: number } | undefined {
   const message = (error as Error).message;
   const position =
     /at position (\d+)/.exec(message)?.[1] ?? (/end of JSON input/.test(message) ? text.length : undefined);

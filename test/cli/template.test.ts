@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkSource } from '../../src/cli/check.js';
 import { TemplateError } from '../../src/cli/errors.js';
+import { Evaluator } from '../../src/cli/intrinsics.js';
 import { loadTemplate, parseTemplate } from '../../src/cli/load.js';
 import { type Dialect, type EventSourceModel, known, type QueueModel } from '../../src/cli/model.js';
 import { RULES } from '../../src/cli/rules.js';
 import { eventSourcesInTemplate } from '../../src/cli/template.js';
+import { arnResource, flatten, parseJson, readBoolean, readNumber, readStringList } from '../../src/cli/values.js';
 
 const sources = (yaml: string) => eventSourcesInTemplate(parseTemplate('t.yaml', yaml));
 const esm = (props: string, extra = '') =>
@@ -273,5 +275,48 @@ describe('fix snippets, in each dialect', () => {
       );
     if (dialect === 'cdk') expect(fixes).toContain("new Queue(this, 'D', { fifo: false })");
     if (dialect === 'sam') expect(fixes).toContain('# Resources.F.Properties.Events.E.Properties\nBatchSize: 10');
+  });
+});
+
+describe('reading values', () => {
+  const ev = new Evaluator({
+    resources: { Q: {} },
+    parameters: { P: { Type: 'String' } },
+    conditions: {},
+    mappings: {},
+    overrides: new Map(),
+  });
+
+  it('reads booleans, lists and numbers with their fallbacks', () => {
+    expect(readBoolean(ev, true, 'b', false)).toEqual({ known: true, value: true });
+    expect(readBoolean(ev, 'false', 'b', true)).toEqual({ known: true, value: false });
+    expect(readBoolean(ev, null, 'b', true)).toEqual({ known: true, value: true, defaulted: true });
+    expect(readBoolean(ev, { Ref: 'P' }, 'b', true)).toMatchObject({
+      known: false,
+      reason: expect.stringMatching(/^b: parameter P/),
+    });
+    expect(readBoolean(ev, { Ref: 'Q' }, 'b', true)).toMatchObject({ reason: 'b is !Ref Q, known only once deployed' });
+    expect(readStringList(ev, null, 'l')).toEqual({ known: true, value: [], defaulted: true });
+    expect(readStringList(ev, [{ Ref: 'P' }], 'l')).toMatchObject({ known: false });
+    expect(readNumber(ev, '', 'n', 1)).toMatchObject({ reason: 'n is , not a number' });
+    expect(readNumber(ev, { Ref: 'AWS::NoValue' }, 'n', 1)).toEqual({ known: true, value: 1, defaulted: true });
+  });
+
+  it('tells which ARNs name SQS queues', () => {
+    expect(arnResource('arn:aws:sqs:r:1:q')).toBe('q');
+    expect(arnResource('arn:aws:sns:r:1:q')).toBeUndefined();
+    expect(arnResource(42)).toBeUndefined();
+    expect(flatten(42)).toBeUndefined();
+    expect(parseJson('[1, "x"]')).toEqual([1, 'x']);
+  });
+
+  it('keeps mappings whose source type it cannot tell', () => {
+    const found = sources(`Resources:
+  C: { Type: Custom::Thing }
+  M1: { Type: AWS::Lambda::EventSourceMapping, Properties: { EventSourceArn: !GetAtt C.Arn, FunctionName: f } }
+  M2: { Type: AWS::Lambda::EventSourceMapping, Properties: { EventSourceArn: !Sub "arn:aws:\${Svc}:r:1:q", FunctionName: f } }
+  M3: { Type: AWS::Lambda::EventSourceMapping, Properties: { EventSourceArn: not-an-arn, FunctionName: f } }
+`);
+    expect(found.map((s) => s.id)).toEqual(['M1', 'M2', 'M3']);
   });
 });
