@@ -77,14 +77,14 @@ describe('check --live with odd answers', () => {
   it('reports what each odd answer leaves unknown, and defaults what AWS defaults', async () => {
     const { region, sources } = await eventSourcesLive({ functions: [] }, fakeSdks());
     expect(region).toBe('eu-west-1');
-    const [a, b, c, d] = sources as EventSourceModel[];
-    expect(a?.id).toBe(`${ARN}:broken-policy`);
-    expect(reasonOf(a?.function as never)).toBe('the mapping names no function');
-    expect(a?.batchSize).toEqual({ known: true, value: 10, defaulted: true });
-    const brokenQueue = a?.queue as { value: QueueModel };
+    const [a, b, c, d] = sources as [EventSourceModel, EventSourceModel, EventSourceModel, EventSourceModel];
+    expect(a.id).toBe(`${ARN}:broken-policy`);
+    expect(reasonOf(a.function as never)).toBe('the mapping names no function');
+    expect(a.batchSize).toEqual({ known: true, value: 10, defaulted: true });
+    const brokenQueue = a.queue as { value: QueueModel };
     expect(reasonOf(brokenQueue.value.redrive)).toBe('the RedrivePolicy of broken-policy is not JSON');
 
-    const odd = (b?.queue as { value: QueueModel }).value;
+    const odd = (b.queue as { value: QueueModel }).value;
     expect(reasonOf(odd.visibilityTimeout)).toBe('queue odd-policy did not return VisibilityTimeout');
     expect(odd.redrive).toMatchObject({
       value: {
@@ -92,14 +92,14 @@ describe('check --live with odd answers', () => {
         deadLetterQueue: { reason: 'the RedrivePolicy of odd-policy has no deadLetterTargetArn' },
       },
     });
-    expect(b?.function).toMatchObject({
+    expect(b.function).toMatchObject({
       value: {
         timeout: { value: 3, defaulted: true },
         reservedConcurrency: { reason: 'lambda:GetFunctionConcurrency on f failed: throttled' },
       },
     });
-    expect((c?.queue as { value: QueueModel }).value.redrive).toEqual({ known: true, value: undefined });
-    expect(reasonOf(d?.queue as never)).toBe('arn:aws:sqs:eu-west-1 is not a queue ARN');
+    expect((c.queue as { value: QueueModel }).value.redrive).toEqual({ known: true, value: undefined });
+    expect(reasonOf(d.queue as never)).toBe('arn:aws:sqs:eu-west-1 is not a queue ARN');
   });
 });
 
