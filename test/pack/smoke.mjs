@@ -1,8 +1,9 @@
 // Installs the packed package into a fresh project, the way a user does, and
 // checks that it can be imported and required, that its types resolve (with
-// the schema's type reaching record.body), and that the README's quick start
-// type-checks and runs unchanged.
+// the schema's type reaching record.body), that the README's quick start
+// type-checks and runs unchanged, and that `npx sqs-partial-batch check` works.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -182,8 +183,40 @@ console.log('shared ok');
   assert.equal(run(process.execPath, ['shared.mjs'], app).trim(), 'shared ok');
   assert.equal(run(process.execPath, ['shared.cjs'], app).trim(), 'shared ok');
 
+  // The bin, as a user runs it: `npx sqs-partial-batch check` finds a missing
+  // ReportBatchItemFailures (exit 1) and passes the repository's SAM example (exit 0).
+  writeFileSync(
+    join(app, 'lacking.yaml'),
+    `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+  Consumer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs22.x
+      Handler: index.handler
+      Events:
+        Work:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Queue.Arn
+`,
+  );
+  const npx = (args) =>
+    spawnSync('npx', ['--no-install', 'sqs-partial-batch', ...args], { cwd: app, encoding: 'utf8' });
+  const lacking = npx(['check', 'lacking.yaml', '--format', 'json']);
+  assert.equal(lacking.status, 1, `npx sqs-partial-batch check lacking.yaml: ${lacking.stderr}`);
+  assert.ok(
+    JSON.parse(lacking.stdout).findings.some((f) => f.rule === 'report-batch-item-failures' && f.severity === 'error'),
+    'the check reports the missing ReportBatchItemFailures',
+  );
+  const example = npx(['check', join(root, 'examples/sam/template.yaml')]);
+  assert.equal(example.status, 0, `the SAM example does not pass the check:\n${example.stdout}${example.stderr}`);
+  assert.match(example.stdout, /0 errors, 0 warnings, 0 info; 0 rules not checked, 1 event source checked/);
+
   console.log(
-    `pack smoke test: ${packed.filename} (${packed.size} bytes packed, ${files.length} files) installs, imports, requires, type-checks, bundles and runs the README quick start`,
+    `pack smoke test: ${packed.filename} (${packed.size} bytes packed, ${files.length} files) installs, imports, requires, type-checks, bundles and runs the README quick start; npx sqs-partial-batch check works`,
   );
   console.log(
     `core size: a minimal handler bundles to ${(core.byteLength / 1024).toFixed(1)} KB minified, ${(coreGzip / 1024).toFixed(1)} KB gzipped (ceiling ${(CORE_BUNDLE_CEILING / 1024).toFixed(1)} KB)`,
