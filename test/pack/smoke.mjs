@@ -3,11 +3,11 @@
 // the schema's type reaching record.body), and that the README's quick start
 // type-checks and runs unchanged.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { npmInstall, pack, root, run } from './scratch.mjs';
 
 /**
  * Ceiling for a minimal handler's minified bundle, in bytes. It holds the
@@ -17,16 +17,12 @@ import { gzipSync } from 'node:zlib';
  */
 const CORE_BUNDLE_CEILING = 30 * 1024;
 
-const root = resolve(import.meta.dirname, '../..');
 const own = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const work = mkdtempSync(join(tmpdir(), 'sqs-partial-batch-smoke-'));
-const run = (command, args, cwd) =>
-  execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
 try {
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], root));
-  const tarball = join(work, packed[0].filename);
-  const files = packed[0].files.map((f) => f.path);
+  const packed = pack(work);
+  const { tarball, files } = packed;
   assert.ok(
     files.every((f) => f === 'package.json' || f === 'README.md' || f === 'LICENSE' || f.startsWith('dist/')),
     `unexpected files in the package: ${files}`,
@@ -35,19 +31,7 @@ try {
   const app = join(work, 'app');
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'smoke-app', private: true, type: 'module' }));
-  run(
-    'npm',
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--ignore-scripts',
-      '--prefer-offline',
-      tarball,
-      `zod@${own.devDependencies.zod}`,
-    ],
-    app,
-  );
+  npmInstall(app, [tarball, `zod@${own.devDependencies.zod}`]);
 
   // The README's quick start, unchanged.
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -194,29 +178,32 @@ handler(event).then((response) => {
   );
   assert.equal(run(process.execPath, ['check.cjs'], app).trim(), 'cjs ok');
 
-  // Store entry points load without their peer clients, and share the core's error classes.
+  // Store entry points load without their peer clients, and they and the
+  // testing toolkit throw the core's error classes.
   const shared = (ext, load) =>
     writeFileSync(
       join(app, `shared.${ext}`),
       `${load}
-try { new RedisIdempotencyStore({ client: {} }); throw new Error('expected a throw'); }
-catch (error) { if (!(error instanceof InvalidOptionsError)) throw error; }
+for (const bad of [() => new RedisIdempotencyStore({ client: {} }), () => new QueueSimulator({ batchSize: 0 })]) {
+  try { bad(); throw new Error('expected a throw'); }
+  catch (error) { if (!(error instanceof InvalidOptionsError)) throw error; }
+}
 console.log('shared ok');
 `,
     );
   shared(
     'mjs',
-    "import { InvalidOptionsError } from 'sqs-partial-batch';\nimport { RedisIdempotencyStore } from 'sqs-partial-batch/redis';",
+    "import { InvalidOptionsError } from 'sqs-partial-batch';\nimport { RedisIdempotencyStore } from 'sqs-partial-batch/redis';\nimport { QueueSimulator } from 'sqs-partial-batch/testing';",
   );
   shared(
     'cjs',
-    "const { InvalidOptionsError } = require('sqs-partial-batch');\nconst { RedisIdempotencyStore } = require('sqs-partial-batch/redis');",
+    "const { InvalidOptionsError } = require('sqs-partial-batch');\nconst { RedisIdempotencyStore } = require('sqs-partial-batch/redis');\nconst { QueueSimulator } = require('sqs-partial-batch/testing');",
   );
   assert.equal(run(process.execPath, ['shared.mjs'], app).trim(), 'shared ok');
   assert.equal(run(process.execPath, ['shared.cjs'], app).trim(), 'shared ok');
 
   console.log(
-    `pack smoke test: ${packed[0].filename} (${packed[0].size} bytes packed, ${files.length} files) installs, imports, requires, type-checks, bundles and runs the README quick start`,
+    `pack smoke test: ${packed.filename} (${packed.size} bytes packed, ${files.length} files) installs, imports, requires, type-checks, bundles and runs the README quick start`,
   );
   console.log(
     `core size: a minimal handler bundles to ${(core.byteLength / 1024).toFixed(1)} KB minified, ${(coreGzip / 1024).toFixed(1)} KB gzipped (ceiling ${(CORE_BUNDLE_CEILING / 1024).toFixed(1)} KB)`,
