@@ -49,8 +49,11 @@ describe('examples', () => {
   it.each(Object.entries(scenarios).filter(([, scenario]) => scenario.kind === 'script'))(
     '%s runs as a script (as `npm run demo` does)',
     async (file, scenario) => {
-      const tsx = join(root, 'node_modules/.bin/tsx');
-      const { stdout } = await promisify(execFile)(tsx, [join(examplesDir, file)], { cwd: root, encoding: 'utf8' });
+      // On the Node.js running the tests (CI runs them on several versions), with tsx as `npm run demo` does.
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(examplesDir, file)], {
+        cwd: root,
+        encoding: 'utf8',
+      });
       if (scenario.kind === 'script') scenario.check(stdout);
     },
     60_000,
