@@ -12,7 +12,17 @@
 // local services (fauxqs, dynalite) are linked from this repository's
 // node_modules, at the versions it tests with.
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { npmInstall, pack, root } from './scratch.mjs';
@@ -104,6 +114,12 @@ try {
   const exampleCount = stagedFiles.filter((f) => f.startsWith('examples')).length;
   for (const block of blocks) for (const name of importedPackages(block.code)) packages.add(name);
   packages.delete('aws-lambda'); // types only: @types/aws-lambda comes with the package, as for a user
+  const missing = [...packages].filter((name) => !existsSync(join(root, 'node_modules', name)));
+  if (missing.length > 0) {
+    throw new Error(
+      `README blocks or examples import ${missing.map((name) => `\`${name}\``).join(', ')}, not installed in this repository: add to devDependencies (or fence a README block \`\`\`ts no-check)`,
+    );
+  }
   for (const name of packages) {
     const target = join(root, 'node_modules', name);
     const link = join(consumer, 'node_modules', name);
