@@ -1,5 +1,6 @@
-// A fresh project with the packed package installed, the way a user's is:
-// what the pack checks (smoke.mjs, tracing.mjs) share.
+// Shared by the package checks (smoke.mjs, consumers.mjs, tracing.mjs): pack
+// the package as npm publishes it, install it into scratch projects the way a
+// user's are, and run commands there.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,9 +9,27 @@ import { join, resolve } from 'node:path';
 export const root = resolve(import.meta.dirname, '../..');
 const own = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
-/** Runs a command and returns its stdout; its stderr shows. Throws if it fails. */
-export function run(command, args, cwd, env = process.env) {
-  return execFileSync(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+/** Runs a command; returns its stdout; its stderr goes to ours. Throws if it fails. */
+export const run = (command, args, cwd, env = process.env) =>
+  execFileSync(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+
+/**
+ * `npm pack` into `dir`.
+ * @returns The tarball's path, file name, packed size and the files it holds.
+ */
+export function pack(dir) {
+  const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', dir], root));
+  return {
+    tarball: join(dir, packed.filename),
+    filename: packed.filename,
+    size: packed.size,
+    files: packed.files.map((f) => f.path),
+  };
+}
+
+/** `npm install` of `specs` in `dir`, quietly and from the cache when it can. */
+export function npmInstall(dir, specs) {
+  run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline', ...specs], dir);
 }
 
 /**
@@ -21,32 +40,19 @@ export function run(command, args, cwd, env = process.env) {
 export function scratchProject(name, dependencies) {
   const work = mkdtempSync(join(tmpdir(), `sqs-partial-batch-${name}-`));
   try {
-    return install(name, dependencies, work);
+    const packed = pack(work);
+    const app = join(work, 'app');
+    mkdirSync(app);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: `${name}-app`, private: true, type: 'module' }));
+    npmInstall(app, [
+      packed.tarball,
+      ...dependencies.map((dependency) => `${dependency}@${own.devDependencies[dependency]}`),
+    ]);
+    return { work, app, packed };
   } catch (error) {
     rmSync(work, { recursive: true, force: true });
     throw error;
   }
-}
-
-function install(name, dependencies, work) {
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], root))[0];
-  const app = join(work, 'app');
-  mkdirSync(app);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: `${name}-app`, private: true, type: 'module' }));
-  run(
-    'npm',
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--ignore-scripts',
-      '--prefer-offline',
-      join(work, packed.filename),
-      ...dependencies.map((dependency) => `${dependency}@${own.devDependencies[dependency]}`),
-    ],
-    app,
-  );
-  return { work, app, packed };
 }
 
 /** Type-checks the files `include` matches in `app`, strict, with Node's module resolution, as a user's build would. */

@@ -26,7 +26,7 @@ const CORE_BUNDLE_CEILING = 35 * 1024;
 const { work, app, packed } = scratchProject('smoke', ['zod']);
 
 try {
-  const files = packed.files.map((f) => f.path);
+  const { files } = packed;
   assert.ok(
     files.every((f) => f === 'package.json' || f === 'README.md' || f === 'LICENSE' || f.startsWith('dist/')),
     `unexpected files in the package: ${files}`,
@@ -162,23 +162,26 @@ handler(event).then((response) => {
   );
   assert.equal(run(process.execPath, ['check.cjs'], app).trim(), 'cjs ok');
 
-  // Store entry points load without their peer clients, and share the core's error classes.
+  // Store entry points load without their peer clients, and they and the
+  // testing toolkit throw the core's error classes.
   const shared = (ext, load) =>
     writeFileSync(
       join(app, `shared.${ext}`),
       `${load}
-try { new RedisIdempotencyStore({ client: {} }); throw new Error('expected a throw'); }
-catch (error) { if (!(error instanceof InvalidOptionsError)) throw error; }
+for (const bad of [() => new RedisIdempotencyStore({ client: {} }), () => new QueueSimulator({ batchSize: 0 })]) {
+  try { bad(); throw new Error('expected a throw'); }
+  catch (error) { if (!(error instanceof InvalidOptionsError)) throw error; }
+}
 console.log('shared ok');
 `,
     );
   shared(
     'mjs',
-    "import { InvalidOptionsError } from 'sqs-partial-batch';\nimport { RedisIdempotencyStore } from 'sqs-partial-batch/redis';",
+    "import { InvalidOptionsError } from 'sqs-partial-batch';\nimport { RedisIdempotencyStore } from 'sqs-partial-batch/redis';\nimport { QueueSimulator } from 'sqs-partial-batch/testing';",
   );
   shared(
     'cjs',
-    "const { InvalidOptionsError } = require('sqs-partial-batch');\nconst { RedisIdempotencyStore } = require('sqs-partial-batch/redis');",
+    "const { InvalidOptionsError } = require('sqs-partial-batch');\nconst { RedisIdempotencyStore } = require('sqs-partial-batch/redis');\nconst { QueueSimulator } = require('sqs-partial-batch/testing');",
   );
   assert.equal(run(process.execPath, ['shared.mjs'], app).trim(), 'shared ok');
   assert.equal(run(process.execPath, ['shared.cjs'], app).trim(), 'shared ok');
