@@ -1,3 +1,4 @@
+import type { BatchIdempotency } from '../idempotency/guard.js';
 import type { Invocation } from './invocation.js';
 import type { ParsedBodies } from './runRecords.js';
 
@@ -8,9 +9,8 @@ import type { ParsedBodies } from './runRecords.js';
  * crashed invocation blocks its keys only until then. Never rejects: a
  * store that fails or stalls fails its records closed.
  */
-export function claimKeys(invocation: Invocation, parsed: ParsedBodies): Promise<void> {
-  const { idempotency, deadline, clock, engine } = invocation;
-  if (idempotency === undefined) return Promise.resolve();
-  const holdMs = deadline?.remainingMs() ?? (engine.options.idempotency?.inProgressMs as number);
+export function claimKeys(invocation: Invocation, idempotency: BatchIdempotency, parsed: ParsedBodies): Promise<void> {
+  const { deadline, clock } = invocation;
+  const holdMs = deadline?.remainingMs() ?? idempotency.holdWithoutDeadlineMs;
   return idempotency.claim(parsed, clock.now() + holdMs, deadline?.expired);
 }

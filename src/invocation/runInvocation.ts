@@ -72,9 +72,10 @@ export function runInvocation(event: unknown, context: Context | undefined, engi
 
 /** Phases 2 to 4: with idempotency, parse every body and claim the keys first. */
 function run(invocation: Invocation): Promise<unknown> {
-  if (invocation.idempotency === undefined) return runRecords(invocation);
+  const { idempotency } = invocation;
+  if (idempotency === undefined) return runRecords(invocation);
   return Promise.resolve(parseBodies(invocation)).then((parsed) =>
-    claimKeys(invocation, parsed).then(() => runRecords(invocation, parsed)),
+    claimKeys(invocation, idempotency, parsed).then(() => runRecords(invocation, parsed)),
   );
 }
 
