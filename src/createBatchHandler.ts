@@ -50,7 +50,7 @@ export function createBatchHandler<
   Schema extends StandardSchemaV1 | undefined = undefined,
   Env extends Envelope | undefined = undefined,
 >(processRecord: ProcessRecord<BodyOf<Schema, Env>>, options?: BatchHandlerOptions<Schema, Env>): BatchHandler {
-  const engine = createEngine(processRecord, options, HANDLER_KEYS);
+  const engine = createEngine(processRecord, options, HANDLER_KEYS, false);
   const throwOnFullBatchFailure = engine.options.throwOnFullBatchFailure;
   const answer = (result: BatchResult): SQSBatchResponse => {
     if (throwOnFullBatchFailure && result.outcomes.length > 0 && !result.outcomes.some(isSuccess)) {

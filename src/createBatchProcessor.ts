@@ -53,15 +53,29 @@ export function createBatchProcessor<
   Schema extends StandardSchemaV1 | undefined = undefined,
   Env extends Envelope | undefined = undefined,
 >(processRecord: ProcessRecord<BodyOf<Schema, Env>>, options?: BatchProcessorOptions<Schema, Env>): BatchProcessor {
-  const engine = createEngine(processRecord, options);
+  const engine = createEngine(processRecord, options, undefined, true);
   return (event, context) => runInvocation(event, context, engine);
 }
 
-/** Checks the function and the options, once, at creation. */
-export function createEngine(processRecord: unknown, options: unknown, allowedKeys?: readonly string[]): Engine {
+/**
+ * Checks the function and the options, once, at creation.
+ *
+ * @param keepsSuccesses - Whether the caller reads each success's outcome (see `Engine.keepsSuccesses`).
+ */
+export function createEngine(
+  processRecord: unknown,
+  options: unknown,
+  allowedKeys: readonly string[] | undefined,
+  keepsSuccesses: boolean,
+): Engine {
   checkProcessRecord(processRecord);
   const resolved = resolveOptions(options, allowedKeys);
-  return { options: resolved, processRecord: processRecord as ProcessRecord<unknown>, features: resolved.features };
+  return {
+    options: resolved,
+    processRecord: processRecord as ProcessRecord<unknown>,
+    features: resolved.features,
+    keepsSuccesses,
+  };
 }
 
 /** Throws `InvalidOptionsError` unless `processRecord` is a function. */

@@ -4,13 +4,16 @@ import { InvocationTimeoutError } from './errors.js';
 
 /**
  * The invocation's time budget, from the Lambda context. It costs close to
- * nothing until it is needed: a record start reads the remaining time (as a
- * hand-written loop would), and the rest is made on demand: the
- * `AbortController` when someone reads `signal`, the timer when the run
- * goes asynchronous (`arm`), the `expired` promise when a store call races it.
+ * nothing until it is near: the context is asked once at the start, which
+ * gives the clock time at which the cutoff comes (Lambda's remaining time is
+ * its deadline minus the clock), and a record start only reads the clock.
+ * Only past that time is the context asked again, to confirm. The rest is
+ * made on demand: the `AbortController` when someone reads `signal`, the
+ * timer when the run goes asynchronous (`arm`), the `expired` promise when a
+ * store call races it.
  *
- * It expires the first time the remaining time is found below the margin,
- * by `hasTime()` before a record starts or by the timer while records run:
+ * It expires the first time the context confirms the remaining time is below
+ * the cutoff, at a record start or when the timer fires while records run:
  * the signal aborts with an `InvocationTimeoutError`, and every `onExpire`
  * callback runs once.
  */
@@ -28,27 +31,24 @@ export class Deadline {
    * method, one that throws, or one that answers NaN).
    */
   static of(context: Context | undefined, clock: Clock, marginMs: number, reserveMs = 0): Deadline | undefined {
-    const getRemaining = context?.getRemainingTimeInMillis;
-    if (typeof getRemaining !== 'function') return undefined;
-    const remaining = (): number => {
-      try {
-        return Number(getRemaining.call(context));
-      } catch {
-        return Number.NaN;
-      }
-    };
-    if (Number.isNaN(remaining())) return undefined;
-    return new Deadline(remaining, clock, marginMs, marginMs + reserveMs);
+    if (context === undefined || typeof context.getRemainingTimeInMillis !== 'function') return undefined;
+    const deadline = new Deadline(context, clock, marginMs, marginMs + reserveMs);
+    return deadline.cutoffAt === undefined ? undefined : deadline;
   }
 
+  /** Clock time at which the remaining time reaches the cutoff, as the context last said; undefined when it cannot say. */
+  private cutoffAt: number | undefined;
+
   private constructor(
-    private readonly remaining: () => number,
+    private readonly context: Context,
     private readonly clock: Clock,
     /** The handler answers with at least this many milliseconds left. */
     readonly marginMs: number,
     /** Below this many milliseconds left, no record starts and running ones are cut off: the margin, plus the time reserved for the calls that follow the run. */
     readonly cutoffMs: number,
-  ) {}
+  ) {
+    this.cutoffAt = this.ask();
+  }
 
   /** The reason records still running fail with, once time ran out. */
   get reason(): InvocationTimeoutError | undefined {
@@ -83,19 +83,42 @@ export class Deadline {
     else this.callbacks.push(callback);
   }
 
-  /** Whether a record may start now; expires the deadline the first time the answer is no. */
+  /** Whether a record may start now: one clock read until the cutoff is near. Expires the deadline the first time the answer is no. */
   hasTime(): boolean {
     if (this.reasonOnExpiry !== undefined) return false;
-    const left = this.remaining();
-    if (!(left < this.cutoffMs)) return true; // NaN from a broken context: no deadline
-    this.expire(left);
-    return false;
+    if (this.cutoffAt === undefined || this.clock.now() < this.cutoffAt) return true;
+    return this.confirm();
   }
 
-  /** Milliseconds until Lambda ends the invocation. */
+  /** Milliseconds until Lambda ends the invocation, as the context says now. */
   remainingMs(): number | undefined {
     const left = this.remaining();
     return Number.isNaN(left) ? undefined : left;
+  }
+
+  /** What the context says is left; NaN when it cannot say (a method that throws or answers garbage). */
+  private remaining(): number {
+    try {
+      return Number(this.context.getRemainingTimeInMillis());
+    } catch {
+      return Number.NaN;
+    }
+  }
+
+  /** Asks the context, and returns the clock time of the cutoff it implies (undefined when it cannot say). */
+  private ask(): number | undefined {
+    const left = this.remaining();
+    return Number.isNaN(left) ? undefined : this.clock.now() + left - this.cutoffMs;
+  }
+
+  /** The clock says the cutoff has come: asks the context, and expires unless it still has time. */
+  private confirm(): boolean {
+    this.cutoffAt = this.ask();
+    if (this.cutoffAt === undefined) return true; // the context stopped telling the time: no deadline
+    const left = this.cutoffAt - this.clock.now();
+    if (left > 0) return true;
+    this.expire(left + this.cutoffMs);
+    return false;
   }
 
   /**
@@ -115,13 +138,11 @@ export class Deadline {
     this.timer = undefined;
   }
 
+  /** Sets the timer for the cutoff; when it fires early (the context still has time), it is set again. */
   private setTimer(): void {
     this.timer = undefined;
-    if (this.reasonOnExpiry !== undefined) return;
-    const budget = this.remaining() - this.cutoffMs;
-    if (Number.isNaN(budget)) return;
-    if (budget <= 0) this.expire(budget + this.cutoffMs);
-    else this.timer = this.clock.setTimeout(() => this.setTimer(), budget);
+    if (this.reasonOnExpiry !== undefined || !this.confirm() || this.cutoffAt === undefined) return;
+    this.timer = this.clock.setTimeout(() => this.setTimer(), this.cutoffAt - this.clock.now());
   }
 
   private expire(left: number): void {

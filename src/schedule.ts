@@ -10,11 +10,20 @@ import type { FifoFailureMode, SkipReason } from './types.js';
  *
  * Awaiting in the scheduler, rather than wrapping each record in an async
  * function, saves a promise and a microtask hop per record.
+ *
+ * The scheduler calls the runner's (and its sources') methods, never
+ * closures made per invocation: optimized code that calls a closure keeps
+ * it as a constant and is thrown away once the closure is collected, which
+ * on a large batch means compiling the loop again on every invocation.
  */
 export interface RecordRunner {
+  /** Asked before each record starts; `false` stops the batch (the invocation is out of time). */
+  canStart(): boolean;
   start(index: number): boolean | PromiseLike<unknown> | Settling;
   succeeded(index: number): boolean;
   failed(index: number, error: unknown): boolean;
+  /** Called for each record the FIFO rules decide not to start. */
+  skip(index: number, reason: SkipReason): void;
 }
 
 /** A record that settles itself later (an async schema, a duplicate key waiting for its first record). */
@@ -32,10 +41,6 @@ export interface SchedulePlan {
   /** Per-record FIFO message group, or `undefined` for a standard queue. */
   readonly groups: ReadonlyArray<string | undefined> | undefined;
   readonly fifoFailure: FifoFailureMode;
-  /** Asked before each record starts; `false` stops the batch (the invocation is out of time). */
-  readonly canStart: () => boolean;
-  /** Called for each record the FIFO rules decide not to start. */
-  readonly skip: (index: number, reason: SkipReason) => void;
 }
 
 /**
@@ -45,16 +50,16 @@ export interface SchedulePlan {
  * idle group next, so `concurrency: 1` is exactly event order.
  *
  * Resolves when no record is running and none may start. Records neither run
- * nor skipped were stopped by `canStart`.
+ * nor skipped were stopped by `runner.canStart()`.
  */
 export function schedule(plan: SchedulePlan, runner: RecordRunner): Promise<void> {
   const width = Math.min(plan.concurrency, plan.count);
   if (plan.groups === undefined) {
-    if (width === 1) return inEventOrder(plan.count, plan.canStart, runner);
-    if (width === plan.count) return allAtOnce(plan.count, plan.canStart, runner);
+    if (width === 1) return inEventOrder(plan.count, runner);
+    if (width === plan.count) return new AllAtOnce(plan.count, runner).done;
   }
-  const source = plan.groups === undefined ? inOrder(plan.count) : byGroup(plan);
-  return width === 1 ? inSequence(source, plan.canStart, runner) : inPool(source, plan.canStart, runner, width);
+  const source: Source = plan.groups === undefined ? new InOrder(plan.count) : new ByGroup(plan, runner);
+  return width === 1 ? inSequence(source, runner) : inPool(source, runner, width);
 }
 
 interface Source {
@@ -65,9 +70,9 @@ interface Source {
 }
 
 /** A standard queue, one record at a time: the plainest loop, since it is the default and the hottest. */
-async function inEventOrder(count: number, canStart: () => boolean, runner: RecordRunner): Promise<void> {
+async function inEventOrder(count: number, runner: RecordRunner): Promise<void> {
   for (let index = 0; index < count; index++) {
-    if (!canStart()) return;
+    if (!runner.canStart()) return;
     const started = runner.start(index);
     if (typeof started === 'boolean') continue;
     if (started instanceof Settling) {
@@ -85,9 +90,9 @@ async function inEventOrder(count: number, canStart: () => boolean, runner: Reco
 }
 
 /** One record at a time: a single loop that awaits each record's work. */
-async function inSequence(source: Source, canStart: () => boolean, runner: RecordRunner): Promise<void> {
+async function inSequence(source: Source, runner: RecordRunner): Promise<void> {
   for (;;) {
-    if (!canStart()) return;
+    if (!runner.canStart()) return;
     const index = source.next();
     if (index === undefined) return;
     const started = runner.start(index);
@@ -114,35 +119,46 @@ async function inSequence(source: Source, canStart: () => boolean, runner: Recor
  * and settle each from a callback on its work. Cheaper than a loop per
  * record on small batches.
  */
-function allAtOnce(count: number, canStart: () => boolean, runner: RecordRunner): Promise<void> {
-  return new Promise((resolve) => {
-    let running = 1; // this function's own turn, so nothing resolves before every record started
-    const finished = (): void => {
-      if (--running === 0) resolve();
-    };
+class AllAtOnce {
+  readonly done: Promise<void>;
+  /** Records in flight, plus one for the starting loop itself, so nothing resolves before every record started. */
+  private running = 1;
+  private resolve: () => void = noop;
+
+  constructor(count: number, runner: RecordRunner) {
+    this.done = new Promise((resolve) => {
+      this.resolve = resolve;
+    });
     for (let index = 0; index < count; index++) {
-      if (!canStart()) break;
+      if (!runner.canStart()) break;
       const started = runner.start(index);
       if (typeof started === 'boolean') continue;
-      running++;
+      this.running++;
       if (started instanceof Settling) {
-        started.done.then(finished);
+        started.done.then(
+          () => this.finished(),
+          () => this.finished(),
+        );
         continue;
       }
       // Promise.resolve: the same object for a native promise, and a safe wrapper for a thenable whose `then` throws.
       Promise.resolve(started).then(
         () => {
           runner.succeeded(index);
-          finished();
+          this.finished();
         },
         (error: unknown) => {
           runner.failed(index, error);
-          finished();
+          this.finished();
         },
       );
     }
-    finished();
-  });
+    this.finished();
+  }
+
+  private finished(): void {
+    if (--this.running === 0) this.resolve();
+  }
 }
 
 /**
@@ -150,20 +166,25 @@ function allAtOnce(count: number, canStart: () => boolean, runner: RecordRunner)
  * callback pool is cheaper on small batches but slower on big ones, where
  * each record's two callbacks add to the garbage.)
  */
-function inPool(source: Source, canStart: () => boolean, runner: RecordRunner, width: number): Promise<void> {
+function inPool(source: Source, runner: RecordRunner, width: number): Promise<void> {
   const loops: Promise<void>[] = [];
-  for (let i = 0; i < width; i++) loops.push(inSequence(source, canStart, runner));
+  for (let i = 0; i < width; i++) loops.push(inSequence(source, runner));
   return Promise.all(loops).then(noop);
 }
 
 function noop(): void {}
 
-function inOrder(count: number): Source {
-  let cursor = 0;
-  return {
-    next: () => (cursor < count ? cursor++ : undefined),
-    done: noop,
-  };
+/** A standard queue: records in event order. */
+class InOrder implements Source {
+  private cursor = 0;
+
+  constructor(private readonly count: number) {}
+
+  next(): number | undefined {
+    return this.cursor < this.count ? this.cursor++ : undefined;
+  }
+
+  done(): void {}
 }
 
 interface Group {
@@ -180,50 +201,58 @@ interface Group {
  * for the next record straight after, so no worker ever waits for work that
  * another could have started.
  */
-function byGroup(plan: SchedulePlan): Source {
-  const groupOf: Group[] = new Array(plan.count);
-  const byId = new Map<string | undefined, Group>();
-  const groups = plan.groups as ReadonlyArray<string | undefined>;
-  const ready = new GroupHeap();
-  for (let i = 0; i < plan.count; i++) {
-    const id = groups[i];
-    let group = byId.get(id);
-    if (group === undefined) {
-      group = { members: [], cursor: 0 };
-      byId.set(id, group);
-      ready.push(group, i);
-    }
-    group.members.push(i);
-    groupOf[i] = group;
-  }
-  let stopped = false;
+class ByGroup implements Source {
+  private readonly groupOf: Group[];
+  private readonly byId = new Map<string | undefined, Group>();
+  private readonly ready = new GroupHeap();
+  private stopped = false;
 
-  const skipRest = (group: Group, reason: SkipReason): void => {
-    for (let k = group.cursor; k < group.members.length; k++) plan.skip(group.members[k] as number, reason);
-    group.cursor = group.members.length;
-  };
-
-  return {
-    next() {
-      if (stopped) return undefined;
-      const group = ready.pop();
-      if (group === undefined) return undefined;
-      return group.members[group.cursor++];
-    },
-    done(index, ok) {
-      const group = groupOf[index] as Group;
-      if (!ok) {
-        if (plan.fifoFailure === 'stop-group') {
-          skipRest(group, 'fifo-group-stopped');
-        } else if (!stopped) {
-          stopped = true;
-          for (const other of byId.values()) skipRest(other, 'fifo-batch-stopped');
-        }
-        return;
+  constructor(
+    private readonly plan: SchedulePlan,
+    private readonly runner: RecordRunner,
+  ) {
+    this.groupOf = new Array(plan.count);
+    const groups = plan.groups as ReadonlyArray<string | undefined>;
+    for (let i = 0; i < plan.count; i++) {
+      const id = groups[i];
+      let group = this.byId.get(id);
+      if (group === undefined) {
+        group = { members: [], cursor: 0 };
+        this.byId.set(id, group);
+        this.ready.push(group, i);
       }
-      if (!stopped && group.cursor < group.members.length) ready.push(group, group.members[group.cursor] as number);
-    },
-  };
+      group.members.push(i);
+      this.groupOf[i] = group;
+    }
+  }
+
+  next(): number | undefined {
+    if (this.stopped) return undefined;
+    const group = this.ready.pop();
+    if (group === undefined) return undefined;
+    return group.members[group.cursor++];
+  }
+
+  done(index: number, ok: boolean): void {
+    const group = this.groupOf[index] as Group;
+    if (!ok) {
+      if (this.plan.fifoFailure === 'stop-group') {
+        this.skipRest(group, 'fifo-group-stopped');
+      } else if (!this.stopped) {
+        this.stopped = true;
+        for (const other of this.byId.values()) this.skipRest(other, 'fifo-batch-stopped');
+      }
+      return;
+    }
+    if (!this.stopped && group.cursor < group.members.length) {
+      this.ready.push(group, group.members[group.cursor] as number);
+    }
+  }
+
+  private skipRest(group: Group, reason: SkipReason): void {
+    for (let k = group.cursor; k < group.members.length; k++) this.runner.skip(group.members[k] as number, reason);
+    group.cursor = group.members.length;
+  }
 }
 
 /** A binary min-heap of groups, keyed by the index of each group's next record. */

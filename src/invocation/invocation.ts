@@ -14,7 +14,16 @@ export interface Engine {
   readonly options: ResolvedOptions;
   readonly processRecord: ProcessRecord<unknown>;
   readonly features: readonly Feature[];
+  /**
+   * Whether the caller reads each success's own outcome (the processor
+   * returns them all). The handler only counts successes, so they share one
+   * outcome object: on a large batch, nothing per success outlives its record.
+   */
+  readonly keepsSuccesses: boolean;
 }
+
+/** The outcome every success shares when the engine does not keep them (see `Engine.keepsSuccesses`). */
+const SUCCEEDED: RecordOutcome = Object.freeze({ status: 'succeeded', messageId: '', index: -1 });
 
 /**
  * One invocation: everything that lives for one event, in one place, made
@@ -114,6 +123,16 @@ export class Invocation {
     this.outcomes[outcome.index] = outcome;
     this.hooks?.recordSettled?.(outcome);
     return isSuccess(outcome);
+  }
+
+  /** Records that the record at `index` succeeded; see `settle`. */
+  succeed(index: number): boolean {
+    if (this.engine.keepsSuccesses || this.hooks !== undefined || this.idempotency !== undefined) {
+      return this.settle({ status: 'succeeded', messageId: this.ids[index] as string, index });
+    }
+    if (this.closed) return false;
+    this.outcomes[index] = SUCCEEDED;
+    return true;
   }
 
   /** Whether the record was still running when time ran out (its outcome is then a timeout failure). */

@@ -15,16 +15,13 @@ import { RecordCtx } from './recordContext.js';
  * user's function. Resolves when no record is running and none may start.
  */
 export function runRecords(invocation: Invocation, parsed?: ParsedBodies): Promise<void> {
-  const { engine, deadline } = invocation;
+  const { engine } = invocation;
   return schedule(
     {
       count: invocation.count,
       concurrency: engine.options.concurrency,
       groups: invocation.groups,
       fifoFailure: engine.options.fifoFailure,
-      canStart: deadline === undefined ? alwaysTrue : () => deadline.hasTime(),
-      skip: (index: number, reason: SkipReason) =>
-        invocation.settle({ status: 'skipped', messageId: invocation.ids[index] as string, index, reason }),
     },
     new Runner(invocation, parsed),
   );
@@ -33,13 +30,20 @@ export function runRecords(invocation: Invocation, parsed?: ParsedBodies): Promi
 /** Bodies read before the run (phase 2): a record, or why its body could not be read. */
 export type ParsedBodies = Array<BatchRecord<unknown> | ParseFailure | undefined>;
 
-const alwaysTrue = (): boolean => true;
-
 class Runner implements RecordRunner {
   constructor(
     private readonly invocation: Invocation,
     private readonly parsed: ParsedBodies | undefined,
   ) {}
+
+  canStart(): boolean {
+    const { deadline } = this.invocation;
+    return deadline === undefined || deadline.hasTime();
+  }
+
+  skip(index: number, reason: SkipReason): void {
+    this.invocation.settle({ status: 'skipped', messageId: this.invocation.ids[index] as string, index, reason });
+  }
 
   start(index: number): boolean | PromiseLike<unknown> | Settling {
     const { invocation } = this;
@@ -62,7 +66,7 @@ class Runner implements RecordRunner {
   }
 
   succeeded(index: number): boolean {
-    return this.invocation.settle({ status: 'succeeded', messageId: this.invocation.ids[index] as string, index });
+    return this.invocation.succeed(index);
   }
 
   failed(index: number, error: unknown): boolean {

@@ -14,6 +14,12 @@ const quick = process.argv.includes('--quick');
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const section = (title: string, body: string) => console.log(`\n## ${title}\n\n${body}\n`);
 const wanted = (name: string) => only === undefined || only.split(',').includes(name);
+/** `--sizes=10,100`: only the overhead cells of these batch sizes (for a quick look at one part). */
+const sizes = process.argv
+  .find((arg) => arg.startsWith('--sizes='))
+  ?.slice('--sizes='.length)
+  .split(',')
+  .map(Number);
 
 console.log(
   `# Benchmark run\n\nNode ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} x ${cpus().length}, ${new Date().toISOString()}`,
@@ -30,7 +36,8 @@ if (wanted('overhead')) {
   cells.push({ work: 'no-op', size: 10, mode: 'sequential', mix: 'all invalid JSON' });
   cells.push({ work: 'no-op', size: 100, mode: 'sequential', mix: 'all invalid JSON' });
   cells.push({ work: '1 ms timer', size: 10, mode: 'concurrency 10', mix: '6% failing' });
-  const rows = await measureOverhead(cells, quick ? 200 : 1000, quick ? 30 : 200);
+  const chosen = sizes === undefined ? cells : cells.filter((cell) => sizes.includes(cell.size));
+  const rows = await measureOverhead(chosen, quick ? 200 : 1000, quick ? 30 : 200);
   const checks = budgetChecks(rows);
   section('Budgets (per-record overhead, production call shape)', budgetTable(checks));
   section('Per-record overhead (zod validation, Lambda context, called as Lambda calls it)', overheadTables(rows));

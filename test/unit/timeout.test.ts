@@ -111,13 +111,12 @@ describe('timeout awareness', () => {
     },
   );
 
-  it('checks the remaining time before each record, even when the clock jumps past the timer', async () => {
-    let remaining = 10_000;
-    const context = { ...lambdaContext(), getRemainingTimeInMillis: () => remaining } as Context;
+  it('checks the clock before each record, even when time jumps past the timer (records that block the event loop)', async () => {
+    const context = lambdaContext({ remainingMs: 10_000 }); // counts down with Date.now, as Lambda's does
     const ran: string[] = [];
     const processBatch = createBatchProcessor((record) => {
       ran.push(record.body);
-      remaining -= 4000; // each record "takes" 4 s of a clock the timer does not see
+      vi.setSystemTime(Date.now() + 4000); // each record "takes" 4 s without letting a timer run
     });
 
     const { outcomes } = await processBatch(sqsEvent(['1', '2', '3', '4']), context);
@@ -139,6 +138,22 @@ describe('timeout awareness', () => {
 
     expect(outcomes[0]?.status).toBe('succeeded');
     remaining = 0;
+  });
+
+  it('asks the context again when the clock says the cutoff has come, and goes on while it still has time', async () => {
+    let remaining = 5000;
+    const context = { ...lambdaContext(), getRemainingTimeInMillis: () => remaining } as Context;
+    const ran: string[] = [];
+    const processBatch = createBatchProcessor((record) => {
+      ran.push(record.body);
+      vi.setSystemTime(Date.now() + 4500); // past the cutoff the first answer implied…
+      if (record.body === '2') remaining = 500; // …but the context says 5 s until the second record
+    });
+
+    const { outcomes } = await processBatch(sqsEvent(['1', '2', '3']), context);
+
+    expect(ran).toEqual(['1', '2']);
+    expect(outcomes.map((o) => o.status)).toEqual(['succeeded', 'succeeded', 'skipped']);
   });
 
   it('stops keeping a deadline when the context stops telling the time', async () => {
