@@ -10,12 +10,22 @@ let sdk: Promise<SqsSdk> | undefined;
  * handles its own failure), so a bundle whose handler uses no SQS call never
  * loads the SQS client at start-up, and bundles even when the package is not
  * installed.
+ *
+ * @returns The `@aws-sdk/client-sqs` module.
+ * @throws An `Error` that says what to install when the package cannot be loaded.
+ * @example
+ * ```ts
+ * import { loadSqsSdk } from 'sqs-partial-batch/sqs';
+ *
+ * const { SQSClient } = await loadSqsSdk();
+ * const client = new SQSClient({});
+ * ```
  */
-function loadSdk(): Promise<SqsSdk> {
+export function loadSqsSdk(): Promise<SqsSdk> {
   sdk ??= import('@aws-sdk/client-sqs').catch((error: unknown) => {
     sdk = undefined;
     throw new Error(
-      `sqs-partial-batch: backoff and dead-letter queues need @aws-sdk/client-sqs (npm install @aws-sdk/client-sqs): ${error instanceof Error ? error.message : String(error)}`,
+      `sqs-partial-batch: backoff, dead-letter queues and the consumer need @aws-sdk/client-sqs (npm install @aws-sdk/client-sqs): ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     );
   });
@@ -56,7 +66,7 @@ export function queueUrlOf(client: SqsClientLike, arn: string): Promise<string> 
   if (url === undefined) {
     const [, , service, , account, name] = arn.split(':');
     if (service !== 'sqs' || !account || !name) return Promise.reject(new Error(`Not an SQS queue ARN: ${arn}`));
-    url = loadSdk()
+    url = loadSqsSdk()
       .then(({ GetQueueUrlCommand }) =>
         (client as SQSClient).send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account })),
       )
@@ -68,6 +78,15 @@ export function queueUrlOf(client: SqsClientLike, arn: string): Promise<string> 
     url.catch(() => cache?.delete(arn));
   }
   return url;
+}
+
+/** An entry of a batch call that SQS did not carry out. */
+export interface FailedEntry {
+  readonly receiptHandle: string;
+  /** `Code: Message` from SQS. */
+  readonly error: string;
+  /** True when retrying cannot help (SQS blames the request: a stale receipt handle, a message no longer in flight). */
+  readonly senderFault: boolean;
 }
 
 /**
@@ -86,9 +105,9 @@ export async function changeVisibility(
   client: SqsClientLike,
   queueUrl: string,
   entries: ReadonlyArray<{ readonly receiptHandle: string; readonly seconds: number }>,
-): Promise<Array<{ receiptHandle: string; error: string }>> {
-  const { ChangeMessageVisibilityBatchCommand } = await loadSdk();
-  const failed: Array<{ receiptHandle: string; error: string }> = [];
+): Promise<FailedEntry[]> {
+  const { ChangeMessageVisibilityBatchCommand } = await loadSqsSdk();
+  const failed: FailedEntry[] = [];
   await Promise.all(
     chunks(entries).map(async (chunk) => {
       const { Failed = [] } = await (client as SQSClient).send(
@@ -101,13 +120,66 @@ export async function changeVisibility(
           })),
         }),
       );
-      for (const failure of Failed) {
-        const entry = chunk[Number(failure.Id)];
-        if (entry) failed.push({ receiptHandle: entry.receiptHandle, error: `${failure.Code}: ${failure.Message}` });
-      }
+      collectFailures(chunk, Failed, failed);
     }),
   );
   return failed;
+}
+
+/**
+ * Deletes received messages, 10 per `DeleteMessageBatch` call, all calls at
+ * once, checking each entry's result.
+ *
+ * @returns The receipt handles that were not deleted, with why. A call that
+ *   fails as a whole rejects.
+ * @example
+ * ```ts
+ * import { deleteMessages } from 'sqs-partial-batch/sqs';
+ *
+ * const failed = await deleteMessages(client, queueUrl, [receiptHandle]);
+ * ```
+ */
+export async function deleteMessages(
+  client: SqsClientLike,
+  queueUrl: string,
+  receiptHandles: readonly string[],
+): Promise<FailedEntry[]> {
+  const { DeleteMessageBatchCommand } = await loadSqsSdk();
+  const failed: FailedEntry[] = [];
+  await Promise.all(
+    chunks(receiptHandles.map((receiptHandle) => ({ receiptHandle }))).map(async (chunk) => {
+      const { Failed = [] } = await (client as SQSClient).send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: chunk.map((entry, i) => ({ Id: String(i), ReceiptHandle: entry.receiptHandle })),
+        }),
+      );
+      collectFailures(chunk, Failed, failed);
+    }),
+  );
+  return failed;
+}
+
+function collectFailures(
+  chunk: ReadonlyArray<{ readonly receiptHandle: string }>,
+  answered: ReadonlyArray<{
+    Id?: string | undefined;
+    Code?: string | undefined;
+    Message?: string | undefined;
+    SenderFault?: boolean | undefined;
+  }>,
+  into: FailedEntry[],
+): void {
+  for (const failure of answered) {
+    const entry = chunk[Number(failure.Id)];
+    if (entry) {
+      into.push({
+        receiptHandle: entry.receiptHandle,
+        error: `${failure.Code}: ${failure.Message}`,
+        senderFault: failure.SenderFault === true,
+      });
+    }
+  }
 }
 
 /** A record to send to a dead-letter queue, with why it failed. */
@@ -147,7 +219,7 @@ export async function sendToQueue(
   await Promise.all(
     chunks(entries).map(async (chunk) => {
       try {
-        const { SendMessageBatchCommand } = await loadSdk();
+        const { SendMessageBatchCommand } = await loadSqsSdk();
         const { Failed = [] } = await (client as SQSClient).send(
           new SendMessageBatchCommand({
             QueueUrl: queueUrl,

@@ -51,6 +51,10 @@ export class BatchIdempotency {
   private readonly leaders = new Map<number, Leader>();
   /** Keys this invocation may hold although it will not run their records: a claim answer it could not trust. */
   private readonly untrusted: string[] = [];
+  /** Set once `finish` begins: claims are then completed or released, never renewed. */
+  private finishing = false;
+  /** A renewal in flight; `finish` waits for it, so a late renewal cannot re-create a released claim. */
+  private renewing: Promise<unknown> | undefined;
 
   constructor(
     private readonly options: ResolvedIdempotency,
@@ -171,6 +175,50 @@ export class BatchIdempotency {
   }
 
   /**
+   * Moves every claim this invocation holds to `inProgressUntil`, in one
+   * store call: a claim under the same token is renewed (the store
+   * contract). Claims are held from the claim phase until `finish`, so the
+   * keys of records still waiting, running, or settled but not yet completed
+   * are all renewed; after `finish` has begun nothing is. Never rejects.
+   *
+   * @returns Indexes of the records whose claim the store did not renew.
+   */
+  renew(inProgressUntil: number): Promise<readonly number[]> {
+    if (this.finishing) return Promise.resolve([]);
+    const renewing = this.renewHeld(inProgressUntil);
+    this.renewing = renewing;
+    return renewing;
+  }
+
+  private async renewHeld(inProgressUntil: number): Promise<readonly number[]> {
+    const held: Leader[] = [];
+    for (const [index, leader] of this.leaders) if (this.gates[index]?.kind === 'run') held.push(leader);
+    if (held.length === 0) return [];
+    const { options } = this;
+    let answer: unknown;
+    try {
+      answer = await within(
+        () =>
+          options.store.claim(
+            held.map(({ key, hash }) => ({ key, token: this.token, inProgressUntil, payloadHash: hash })),
+            this.clock.now(),
+          ),
+        options.timeoutMs,
+        undefined,
+        'claim',
+      );
+    } catch {
+      return held.map((leader) => leader.index);
+    }
+    const lost: number[] = [];
+    for (let i = 0; i < held.length; i++) {
+      const result = Array.isArray(answer) && answer.length === held.length ? readClaimResult(answer[i]) : undefined;
+      if (typeof result !== 'object' || result.status !== 'claimed') lost.push((held[i] as Leader).index);
+    }
+    return lost;
+  }
+
+  /**
    * Completes the claims of records that succeeded and releases those of
    * records that failed or never started, and every claim whose answer could
    * not be trusted: one store call each, side by side, within `budget`.
@@ -183,6 +231,8 @@ export class BatchIdempotency {
     budget: Budget,
     report: (error: IdempotencyStoreError) => void,
   ): Promise<void> {
+    this.finishing = true;
+    if (this.renewing !== undefined) await this.renewing;
     const { store, ttlMs, timeoutMs } = this.options;
     const expiresAt = this.clock.now() + ttlMs;
     const completions: IdempotencyCompletion[] = [];

@@ -4,8 +4,9 @@ import { Deadline } from '../deadline.js';
 import { BatchIdempotency } from '../idempotency/guard.js';
 import type { ResolvedOptions } from '../options.js';
 import { isSuccess } from '../outcomes.js';
-import type { BatchLogger, ProcessRecord, RecordOutcome } from '../types.js';
+import type { BatchLogger, ProcessRecord, RecordOutcome, SkipReason } from '../types.js';
 import { combineHooks, type Feature, type InvocationHooks } from './hooks.js';
+import type { HostedInvocation, InvocationHost } from './host.js';
 import type { ReadEvent } from './readEvent.js';
 
 /** What a handler is made of: its checked options, the user's function and the features its options turned on. */
@@ -20,7 +21,7 @@ export interface Engine {
  * per call and never shared. The phases (see `runInvocation.ts`) read and
  * write it; `settle` is the one way a record gets its outcome.
  */
-export class Invocation {
+export class Invocation implements HostedInvocation {
   readonly records: readonly SQSRecord[];
   readonly ids: readonly string[];
   readonly groups: ReadonlyArray<string | undefined> | undefined;
@@ -28,9 +29,10 @@ export class Invocation {
   /** Each record's outcome, by position; holes until the record settles (filled by `conclude`). */
   readonly outcomes: Array<RecordOutcome | undefined>;
   /**
-   * Which records started, kept only with a deadline: only a deadline can
-   * leave a started record without an outcome, and `conclude` must tell it
-   * (failed: it was running) from one that never started (skipped).
+   * Which records started, kept only with a deadline or a host: only they can
+   * end the run with a started record still without an outcome, and
+   * `conclude` must tell it (failed: it was running) from one that never
+   * started (skipped).
    */
   readonly started: Uint8Array | undefined;
   readonly clock: Clock;
@@ -48,6 +50,8 @@ export class Invocation {
     event: ReadEvent,
     readonly context: Context | undefined,
     readonly engine: Engine,
+    /** What runs the invocation outside Lambda; `undefined` for a handler. */
+    readonly host: InvocationHost | undefined,
   ) {
     const { options } = engine;
     this.records = event.records;
@@ -58,23 +62,11 @@ export class Invocation {
     this.clock = clockOf(context);
     this.startedAt = this.clock.now();
     this.deadline = Deadline.of(context, this.clock, options.timeoutMarginMs);
-    this.started = this.deadline === undefined ? undefined : new Uint8Array(this.count);
+    this.started = this.deadline === undefined && host === undefined ? undefined : new Uint8Array(this.count);
     this.logger = options.logger;
     this.idempotency =
       options.idempotency === undefined ? undefined : new BatchIdempotency(options.idempotency, this.count, this.clock);
-    this.hooks =
-      engine.features.length === 0
-        ? undefined
-        : combineHooks(
-            engine.features.map((feature) =>
-              feature.start({
-                records: this.records,
-                ids: this.ids,
-                startedAt: this.startedAt,
-                now: () => this.clock.now(),
-              }),
-            ),
-          );
+    this.hooks = engine.features.length === 0 && host === undefined ? undefined : this.startHooks(host);
   }
 
   /**
@@ -86,6 +78,16 @@ export class Invocation {
     if (this.deadline !== undefined) return this.deadline.signal;
     this.ownSignal ??= new AbortController().signal;
     return this.ownSignal;
+  }
+
+  /** The signal record `index` gets: its host's for it, else the invocation's. */
+  signalOf(index: number): AbortSignal {
+    return this.host === undefined ? this.signal : this.host.signal(index);
+  }
+
+  /** Why records that never started did not: the host stopped, or time ran out. */
+  get notStartedReason(): SkipReason {
+    return this.host !== undefined && this.deadline?.signal.aborted !== true ? 'shutdown' : 'timeout';
   }
 
   /** Whether the run is over: outcomes no longer change. */
@@ -111,9 +113,27 @@ export class Invocation {
     return this.interrupted?.has(index) === true;
   }
 
+  /** See {@link HostedInvocation.renewClaims}. */
+  renewClaims(until: number): Promise<readonly number[]> {
+    return this.idempotency === undefined ? Promise.resolve([]) : this.idempotency.renew(until);
+  }
+
   /** Ends the run: late settlements are ignored from now on. */
   close(): void {
     this.closed = true;
     this.deadline?.dispose();
+  }
+
+  /** The features' hooks for this invocation, and the host's, as one. */
+  private startHooks(host: InvocationHost | undefined): InvocationHooks | undefined {
+    const start = {
+      records: this.records,
+      ids: this.ids,
+      startedAt: this.startedAt,
+      now: () => this.clock.now(),
+    };
+    const all = this.engine.features.map((feature) => feature.start(start));
+    if (host !== undefined) all.push(host.follow(this));
+    return combineHooks(all);
   }
 }

@@ -5,6 +5,7 @@ import { Budget } from './budget.js';
 import { claimKeys } from './claimKeys.js';
 import { completeClaims } from './completeClaims.js';
 import { conclude } from './conclude.js';
+import type { InvocationHost } from './host.js';
 import { type Engine, Invocation } from './invocation.js';
 import { parseBodies } from './parseBodies.js';
 import { readEvent } from './readEvent.js';
@@ -23,15 +24,23 @@ import { runRecords } from './runRecords.js';
  * 7. complete claims (`completeClaims.ts`);
  * 8. report (`report.ts`): logs, the features' hooks (metrics), the response.
  *
- * Phases 2 to 4 race the deadline; 6 and 7 share the time left before it
- * (`budget.ts`). Rejects only with `InvalidEventError` (phase 1).
+ * Phases 2 to 4 race the deadline (and the host's `abandoned`); 6 and 7 share
+ * the time left before it (`budget.ts`). Rejects only with
+ * `InvalidEventError` (phase 1).
+ *
+ * @param host - What runs the invocation outside Lambda (the consumer); see `host.ts`.
  */
-export function runInvocation(event: unknown, context: Context | undefined, engine: Engine): Promise<BatchResult> {
+export function runInvocation(
+  event: unknown,
+  context: Context | undefined,
+  engine: Engine,
+  host?: InvocationHost,
+): Promise<BatchResult> {
   let invocation: Invocation;
   try {
     const read = readEvent(event);
     if (read.ids.length === 0) return Promise.resolve({ response: { batchItemFailures: [] }, outcomes: [] });
-    invocation = new Invocation(read, context, engine);
+    invocation = new Invocation(read, context, engine, host);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -47,7 +56,7 @@ export function runInvocation(event: unknown, context: Context | undefined, engi
   );
 }
 
-/** Phases 2 to 4, raced against the deadline when there is one. */
+/** Phases 2 to 4, raced against the deadline and the host's `abandoned`, when there are. */
 function run(invocation: Invocation): Promise<unknown> {
   const ran =
     invocation.idempotency === undefined
@@ -55,7 +64,9 @@ function run(invocation: Invocation): Promise<unknown> {
       : Promise.resolve(parseBodies(invocation)).then((parsed) =>
           claimKeys(invocation, parsed).then(() => runRecords(invocation, parsed)),
         );
-  const { deadline } = invocation;
+  const { deadline, host } = invocation;
+  if (host !== undefined)
+    return Promise.race(deadline === undefined ? [ran, host.abandoned] : [ran, deadline.expired, host.abandoned]);
   return deadline === undefined ? ran : Promise.race([ran, deadline.expired]);
 }
 

@@ -15,14 +15,14 @@ import { RecordCtx } from './recordContext.js';
  * user's function. Resolves when no record is running and none may start.
  */
 export function runRecords(invocation: Invocation, parsed?: ParsedBodies): Promise<void> {
-  const { engine, deadline } = invocation;
+  const { engine } = invocation;
   return schedule(
     {
       count: invocation.count,
       concurrency: engine.options.concurrency,
       groups: invocation.groups,
       fifoFailure: engine.options.fifoFailure,
-      canStart: deadline === undefined ? alwaysTrue : () => deadline.hasTime(),
+      canStart: canStartOf(invocation),
       skip: (index: number, reason: SkipReason) =>
         invocation.settle({ status: 'skipped', messageId: invocation.ids[index] as string, index, reason }),
     },
@@ -34,6 +34,12 @@ export function runRecords(invocation: Invocation, parsed?: ParsedBodies): Promi
 export type ParsedBodies = Array<BatchRecord<unknown> | ParseFailure | undefined>;
 
 const alwaysTrue = (): boolean => true;
+
+/** Whether a record may start: while the deadline leaves time and the host has not stopped. */
+function canStartOf({ deadline, host }: Invocation): () => boolean {
+  if (host === undefined) return deadline === undefined ? alwaysTrue : () => deadline.hasTime();
+  return deadline === undefined ? () => host.canStart() : () => host.canStart() && deadline.hasTime();
+}
 
 class Runner implements RecordRunner {
   constructor(
@@ -97,7 +103,7 @@ class Runner implements RecordRunner {
   private run(index: number, record: BatchRecord<unknown>): boolean | PromiseLike<unknown> {
     const { invocation } = this;
     const { processRecord } = invocation.engine;
-    const ctx = new RecordCtx(invocation, record);
+    const ctx = new RecordCtx(invocation, record, index);
     const hooks = invocation.hooks;
     try {
       const result =
