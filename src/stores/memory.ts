@@ -70,7 +70,8 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   async claim(claims: readonly IdempotencyClaim[], now: number): Promise<readonly ClaimResult[]> {
     return claims.map(({ key, token, inProgressUntil, payloadHash }): ClaimResult => {
       const entry = this.entries.get(key);
-      if (entry !== undefined && entry.until > now) {
+      const renewal = entry?.state === 'in-progress' && entry.token === token;
+      if (entry !== undefined && entry.until > now && !renewal) {
         return entry.state === 'completed'
           ? { status: 'completed', payloadHash: entry.hash }
           : { status: 'in-progress', inProgressUntil: entry.until, payloadHash: entry.hash };
