@@ -31,6 +31,12 @@ export type {
   IdempotencyRelease,
   IdempotencyStore,
 } from './idempotency/store.js';
+export {
+  METRIC_NAMES,
+  type MetricsOption,
+  type MetricsSink,
+  QUEUE_NAME_DIMENSION,
+} from './observability/metrics.js';
 export { type BatchHandlerOptions, type BatchProcessorOptions, DEFAULTS } from './options.js';
 export { isSuccess } from './outcomes.js';
 export type { StandardSchemaV1 } from './standardSchema.js';

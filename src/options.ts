@@ -15,6 +15,7 @@ import {
 } from './idempotency/options.js';
 import type { Feature } from './invocation/hooks.js';
 import { resolveLogger } from './observability/logging.js';
+import { type MetricsOption, metricsFeature } from './observability/metrics.js';
 import { describeValue, rejectUnknownKeys } from './optionChecks.js';
 import type { StandardSchemaV1 } from './standardSchema.js';
 import type { BatchLogger, BodyOf, Envelope, FifoFailureMode } from './types.js';
@@ -99,6 +100,17 @@ export interface BatchProcessorOptions<
   readonly onPermanentFailure?: PermanentFailureAction | undefined;
   /** Where `onPermanentFailure: 'dead-letter'` sends records. */
   readonly deadLetter?: DeadLetterOptions | undefined;
+  /**
+   * Per-invocation metrics: `RecordsSucceeded`, `RecordsFailed`,
+   * `RecordsInvalid`, `RecordsNotRun`, `RecordsDuplicate`,
+   * `RecordsDeadLettered`, `RecordsDropped` (they sum to `BatchSize`),
+   * `BatchSize`, `BatchDuration` and `OldestRecordAge`, with the dimension
+   * `QueueName`. `{ namespace, dimensions? }` writes one CloudWatch Embedded
+   * Metric Format document per invocation to stdout; a Powertools `Metrics`
+   * instance gets them added and published. See {@link MetricsOption}.
+   * @default undefined (no metrics)
+   */
+  readonly metrics?: MetricsOption | undefined;
 }
 
 /**
@@ -174,6 +186,7 @@ export const PROCESSOR_KEYS = [
   'backoff',
   'onPermanentFailure',
   'deadLetter',
+  'metrics',
 ] as const;
 /** Keys `createBatchHandler` accepts. */
 export const HANDLER_KEYS = [...PROCESSOR_KEYS, 'throwOnFullBatchFailure'] as const;
@@ -242,7 +255,7 @@ export function resolveOptions(options: unknown, allowedKeys: readonly string[] 
     logger: resolveLogger(logger as BatchLogger | false | undefined),
     idempotency: resolveIdempotency(idempotency),
     failurePolicy: resolveFailurePolicy(input),
-    features: [],
+    features: [metricsFeature(input.metrics)].filter((feature): feature is Feature => feature !== undefined),
     throwOnFullBatchFailure: (throwOnFullBatchFailure as boolean | undefined) ?? DEFAULTS.throwOnFullBatchFailure,
   };
 }

@@ -118,10 +118,10 @@ export interface BatchRecord<TBody> {
  * ```
  */
 export interface BatchLogger {
-  debug(message: string, attributes: Record<string, unknown>): void;
-  info(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
-  error(message: string, attributes: Record<string, unknown>): void;
+  debug(message: string, ...attributes: Array<Record<string, unknown>>): void;
+  info(message: string, ...attributes: Array<Record<string, unknown>>): void;
+  warn(message: string, ...attributes: Array<Record<string, unknown>>): void;
+  error(message: string, ...attributes: Array<Record<string, unknown>>): void;
 }
 
 /**

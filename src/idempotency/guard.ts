@@ -12,9 +12,10 @@ import { isSuccess } from '../outcomes.js';
 import { scrubText } from '../scrub.js';
 import type { BatchRecord, RecordOutcome } from '../types.js';
 import { isWellFormed, settleWithin } from '../util.js';
+import { describeKind, readClaimResult } from './claimResult.js';
 import type { ResolvedIdempotency } from './options.js';
 import { payloadHash } from './payloadHash.js';
-import type { ClaimResult, IdempotencyClaim, IdempotencyCompletion, IdempotencyRelease } from './store.js';
+import type { IdempotencyClaim, IdempotencyCompletion, IdempotencyRelease } from './store.js';
 
 /** What the batch loop does with one record once claims are answered. */
 export type Gate =
@@ -384,48 +385,6 @@ export class BatchIdempotency {
       }
     }
   }
-}
-
-/** A store's answer for one key, checked; a string says what is wrong with it. */
-function readClaimResult(answer: unknown): ClaimResult | string {
-  if (typeof answer !== 'object' || answer === null) return describeKind(answer);
-  let status: unknown;
-  let payloadHash: unknown;
-  let inProgressUntil: unknown;
-  let error: unknown;
-  try {
-    ({ status, payloadHash, inProgressUntil, error } = answer as Record<string, unknown>);
-  } catch (thrown) {
-    return `an object whose fields throw (${describeError(thrown)})`;
-  }
-  if (payloadHash !== undefined && typeof payloadHash !== 'string')
-    return `a payload hash of ${describeKind(payloadHash)}`;
-  switch (status) {
-    case 'claimed':
-      return { status };
-    case 'completed':
-      return { status, payloadHash };
-    case 'in-progress':
-      if (
-        typeof inProgressUntil !== 'number' ||
-        !Number.isFinite(inProgressUntil) ||
-        Math.abs(inProgressUntil) > 8.64e15
-      ) {
-        return `status 'in-progress' with \`inProgressUntil\` of ${describeKind(inProgressUntil)} (expected epoch milliseconds)`;
-      }
-      return { status, inProgressUntil, payloadHash };
-    case 'error':
-      return { status, error };
-    default:
-      return `an unknown status (${typeof status === 'string' ? JSON.stringify(status.slice(0, 40)) : describeKind(status)})`;
-  }
-}
-
-function describeKind(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'number') return `the number ${value}`;
-  return typeof value === 'object' ? 'an object' : typeof value;
 }
 
 function isBatchRecord(value: unknown): value is BatchRecord<unknown> {

@@ -33,31 +33,28 @@ export class JsonLogger implements BatchLogger {
     return new JsonLogger({ ...this.bindings, ...bindings }, this.threshold, this.out);
   }
 
-  debug(message: string, attributes?: Record<string, unknown>): void {
+  debug(message: string, ...attributes: Array<Record<string, unknown>>): void {
     this.write('DEBUG', message, attributes);
   }
 
-  info(message: string, attributes?: Record<string, unknown>): void {
+  info(message: string, ...attributes: Array<Record<string, unknown>>): void {
     this.write('INFO', message, attributes);
   }
 
-  warn(message: string, attributes?: Record<string, unknown>): void {
+  warn(message: string, ...attributes: Array<Record<string, unknown>>): void {
     this.write('WARN', message, attributes);
   }
 
-  error(message: string, attributes?: Record<string, unknown>): void {
+  error(message: string, ...attributes: Array<Record<string, unknown>>): void {
     this.write('ERROR', message, attributes);
   }
 
-  private write(level: Level, message: string, attributes: Record<string, unknown> | undefined): void {
+  private write(level: Level, message: string, attributes: ReadonlyArray<Record<string, unknown>>): void {
     if (LEVELS[level] < this.threshold) return;
-    const line = toJson({
-      timestamp: new Date().toISOString(),
-      level,
-      message: String(message),
-      ...this.bindings,
-      ...(typeof attributes === 'object' && attributes !== null ? attributes : {}),
-    });
+    const entry: Record<string, unknown> = { timestamp: new Date().toISOString(), level, message: String(message) };
+    Object.assign(entry, this.bindings);
+    for (const more of attributes) if (typeof more === 'object' && more !== null) Object.assign(entry, more);
+    const line = toJson(entry);
     if (level === 'ERROR' || level === 'WARN') this.out.error(line);
     else this.out.log(line);
   }

@@ -70,8 +70,8 @@ export function childLogger(logger: BatchLogger | undefined, bindings: Record<st
 function mergingLogger(logger: BatchLogger, bindings: Record<string, unknown>): BatchLogger {
   const method =
     (level: Level) =>
-    (message: string, attributes?: Record<string, unknown>): void =>
-      logger[level](message, { ...bindings, ...(typeof attributes === 'object' ? attributes : {}) });
+    (message: string, ...attributes: Array<Record<string, unknown>>): void =>
+      logger[level](message, Object.assign({}, bindings, ...attributes));
   return { debug: method('debug'), info: method('info'), warn: method('warn'), error: method('error') };
 }
 

@@ -40,7 +40,7 @@ describe('option checks at factory time', () => {
       { concurency: 2 },
       'Unknown option `concurency` (did you mean `concurrency`?). Expected one of: `schema`',
     ],
-    ['an unrelated unknown key', { retries: 2 }, 'Unknown option `retries`. Expected one of:'],
+    ['an unrelated unknown key', { colour: 2 }, 'Unknown option `colour`. Expected one of:'],
     ['options that are not an object', 4, 'Expected options to be an object, got `4` (number)'],
     ['options that are an array', [], 'Expected options to be an object, got an array'],
   ])('rejects %s', (_label, options, message) => {

@@ -1,0 +1,217 @@
+import { Console } from 'node:console';
+import { InvalidOptionsError } from '../errors.js';
+import type { Feature, InvocationStart } from '../invocation/hooks.js';
+import { describeValue, rejectUnknownKeys } from '../optionChecks.js';
+import type { BatchResult, RecordStatus } from '../types.js';
+
+/**
+ * Anything that collects metrics like the Powertools `Metrics` class:
+ * `addMetric(name, unit, value)`, and, when present, `addDimension` and
+ * `publishStoredMetrics`.
+ *
+ * @example
+ * ```ts
+ * import { Metrics } from '@aws-lambda-powertools/metrics';
+ * import type { MetricsSink } from 'sqs-partial-batch';
+ *
+ * const metrics: MetricsSink = new Metrics({ namespace: 'Orders', serviceName: 'orders' });
+ * ```
+ */
+export interface MetricsSink {
+  addMetric(name: string, unit: never, value: number): void;
+  addDimension?(name: string, value: string): void;
+  publishStoredMetrics?(): void;
+}
+
+/**
+ * The `metrics` option: where each invocation's counts go.
+ * - `{ namespace, dimensions? }`: one CloudWatch Embedded Metric Format
+ *   document per invocation, written to stdout (CloudWatch turns it into
+ *   metrics; no dependency, no API call).
+ * - a Powertools `Metrics` instance (any {@link MetricsSink}): the metrics are
+ *   added to it and published at the end of the invocation, together with
+ *   the ones your function added.
+ *
+ * @example
+ * ```ts
+ * import { createBatchHandler, type MetricsOption } from 'sqs-partial-batch';
+ *
+ * const metrics: MetricsOption = { namespace: 'Orders', dimensions: { Service: 'checkout' } };
+ * export const handler = createBatchHandler(async () => {}, { metrics });
+ * ```
+ */
+export type MetricsOption =
+  | {
+      /** The CloudWatch namespace, e.g. `'Orders'`. */
+      readonly namespace: string;
+      /** Dimensions added to every metric, beside `QueueName`. @default {} */
+      readonly dimensions?: Readonly<Record<string, string>> | undefined;
+    }
+  | MetricsSink;
+
+/**
+ * The metrics written per invocation, with their units. The `Records*`
+ * counts sort each record by its final outcome, so they sum to `BatchSize`.
+ *
+ * @example
+ * ```ts
+ * import { METRIC_NAMES } from 'sqs-partial-batch';
+ *
+ * console.log(METRIC_NAMES.failed); // 'RecordsFailed'
+ * ```
+ */
+export const METRIC_NAMES = Object.freeze({
+  succeeded: 'RecordsSucceeded',
+  failed: 'RecordsFailed',
+  invalid: 'RecordsInvalid',
+  skipped: 'RecordsNotRun',
+  duplicate: 'RecordsDuplicate',
+  'dead-lettered': 'RecordsDeadLettered',
+  dropped: 'RecordsDropped',
+  batchSize: 'BatchSize',
+  duration: 'BatchDuration',
+  oldestAge: 'OldestRecordAge',
+} as const satisfies Record<RecordStatus | 'batchSize' | 'duration' | 'oldestAge', string>);
+
+/** The dimension every metric carries: the queue's name, from the event source ARN. */
+export const QUEUE_NAME_DIMENSION = 'QueueName';
+
+const STATUSES = ['succeeded', 'failed', 'invalid', 'skipped', 'duplicate', 'dead-lettered', 'dropped'] as const;
+
+/** CloudWatch allows 30 dimensions per metric; `QueueName` takes one. */
+const MAX_USER_DIMENSIONS = 29;
+
+interface Measured {
+  readonly queueName: string;
+  readonly values: ReadonlyArray<readonly [name: string, unit: 'Count' | 'Milliseconds', value: number]>;
+}
+
+/** Checks the `metrics` option and returns the feature that writes them. */
+export function metricsFeature(option: unknown): Feature | undefined {
+  if (option === undefined) return undefined;
+  if (typeof option !== 'object' || option === null || Array.isArray(option)) {
+    throw new InvalidOptionsError(
+      `Expected \`metrics\` to be \`{ namespace, dimensions? }\` or a Powertools Metrics instance, got ${describeValue(option)}`,
+    );
+  }
+  if (typeof (option as { addMetric?: unknown }).addMetric === 'function') return sinkFeature(option as MetricsSink);
+  const input = option as Record<string, unknown>;
+  rejectUnknownKeys(input, ['namespace', 'dimensions'], 'metrics.');
+  const { namespace, dimensions = {} } = input;
+  if (typeof namespace !== 'string' || namespace.trim() === '' || namespace.length > 255) {
+    throw new InvalidOptionsError(
+      `Expected \`metrics.namespace\` to be a CloudWatch namespace (1 to 255 characters), got ${describeValue(namespace)}`,
+    );
+  }
+  if (typeof dimensions !== 'object' || dimensions === null || Array.isArray(dimensions)) {
+    throw new InvalidOptionsError(
+      `Expected \`metrics.dimensions\` to be an object of string values, got ${describeValue(dimensions)}`,
+    );
+  }
+  const entries = Object.entries(dimensions);
+  for (const [name, value] of entries) {
+    if (typeof value !== 'string' || value === '' || name === '' || name === QUEUE_NAME_DIMENSION) {
+      throw new InvalidOptionsError(
+        name === QUEUE_NAME_DIMENSION
+          ? `\`metrics.dimensions.${QUEUE_NAME_DIMENSION}\` is set by the handler from the event source ARN; choose another name`
+          : `Expected \`metrics.dimensions.${name}\` to be a non-empty string, got ${describeValue(value)}`,
+      );
+    }
+  }
+  if (entries.length > MAX_USER_DIMENSIONS) {
+    throw new InvalidOptionsError(
+      `Expected at most ${MAX_USER_DIMENSIONS} \`metrics.dimensions\` (CloudWatch allows 30 per metric, one is \`${QUEUE_NAME_DIMENSION}\`), got ${entries.length}`,
+    );
+  }
+  return emfFeature(namespace, Object.freeze({ ...(dimensions as Record<string, string>) }));
+}
+
+/** Writes one Embedded Metric Format document per invocation to stdout. */
+function emfFeature(namespace: string, dimensions: Readonly<Record<string, string>>): Feature {
+  const names = [QUEUE_NAME_DIMENSION, ...Object.keys(dimensions)];
+  return {
+    start: (invocation) => ({
+      answered(result) {
+        const { queueName, values } = measure(invocation, result);
+        const document: Record<string, unknown> = {
+          _aws: {
+            Timestamp: invocation.now(),
+            CloudWatchMetrics: [
+              {
+                Namespace: namespace,
+                Dimensions: [names],
+                Metrics: values.map(([name, unit]) => ({ Name: name, Unit: unit })),
+              },
+            ],
+          },
+          ...dimensions,
+          [QUEUE_NAME_DIMENSION]: queueName,
+        };
+        for (const [name, , value] of values) document[name] = value;
+        stdout().log(JSON.stringify(document));
+      },
+    }),
+  };
+}
+
+/** Adds the metrics to a Powertools-style `Metrics` instance and publishes them. */
+function sinkFeature(sink: MetricsSink): Feature {
+  return {
+    start: (invocation) => ({
+      answered(result) {
+        const { queueName, values } = measure(invocation, result);
+        sink.addDimension?.(QUEUE_NAME_DIMENSION, queueName);
+        for (const [name, unit, value] of values) sink.addMetric(name, unit as never, value);
+        sink.publishStoredMetrics?.();
+      },
+    }),
+  };
+}
+
+/** Every metric of one invocation, zeros included. */
+function measure(invocation: InvocationStart, result: BatchResult): Measured {
+  const counts: Record<RecordStatus, number> = {
+    succeeded: 0,
+    failed: 0,
+    invalid: 0,
+    skipped: 0,
+    duplicate: 0,
+    'dead-lettered': 0,
+    dropped: 0,
+  };
+  for (const outcome of result.outcomes) counts[outcome.status]++;
+  const now = invocation.now();
+  const values: Array<readonly [string, 'Count' | 'Milliseconds', number]> = STATUSES.map(
+    (status) => [METRIC_NAMES[status], 'Count', counts[status]] as const,
+  );
+  values.push([METRIC_NAMES.batchSize, 'Count', result.outcomes.length]);
+  values.push([METRIC_NAMES.duration, 'Milliseconds', Math.max(0, now - invocation.startedAt)]);
+  const oldest = oldestSentAt(invocation);
+  if (oldest !== undefined) values.push([METRIC_NAMES.oldestAge, 'Milliseconds', Math.max(0, now - oldest)]);
+  return { queueName: queueNameOf(invocation), values };
+}
+
+/** The earliest `SentTimestamp` of the batch, if any record has one. */
+function oldestSentAt(invocation: InvocationStart): number | undefined {
+  let oldest: number | undefined;
+  for (const record of invocation.records) {
+    const sent = Number(record.attributes?.SentTimestamp);
+    if (Number.isFinite(sent) && sent > 0 && (oldest === undefined || sent < oldest)) oldest = sent;
+  }
+  return oldest;
+}
+
+/** The queue's name: the last part of the first record's event source ARN. */
+export function queueNameOf(invocation: Pick<InvocationStart, 'records'>): string {
+  const arn = invocation.records[0]?.eventSourceARN;
+  if (typeof arn !== 'string') return 'unknown';
+  const name = arn.slice(arn.lastIndexOf(':') + 1);
+  return name === '' ? 'unknown' : name;
+}
+
+let shared: Console | undefined;
+/** Straight to stdout, not through the global console, so Lambda's JSON log format does not wrap the document. */
+function stdout(): Console {
+  shared ??= new Console({ stdout: process.stdout, stderr: process.stderr });
+  return shared;
+}
