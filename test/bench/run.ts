@@ -2,6 +2,7 @@
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { coldTable, measureColdImports } from './cold.js';
+import { consumerTable, measureConsumers } from './consumer.js';
 import { idempotencyTable, measureIdempotency } from './idempotency.js';
 import { measureMemory } from './memory.js';
 import { measureOverhead, overheadTables } from './overhead.js';
@@ -31,3 +32,8 @@ section('Cold import', coldTable(measureColdImports(quick ? 3 : 11, root), quick
 section('Bundle size of a minimal handler (esbuild, minified, AWS SDK external)', await sizeTable(root));
 section('Idempotency cost per 10-record batch', idempotencyTable(await measureIdempotency(quick ? 10 : 50)));
 section('Memory', await measureMemory());
+const consumerMessages = quick ? 1000 : 3000;
+section(
+  'Consumer throughput on the emulator (10 ms of work per record)',
+  consumerTable(await measureConsumers(root, quick ? 1 : 3, consumerMessages), consumerMessages),
+);
