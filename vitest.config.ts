@@ -9,21 +9,30 @@ export default defineConfig({
       'sqs-partial-batch/sqs': fileURLToPath(new URL('./src/sqs.ts', import.meta.url)),
       'sqs-partial-batch/redis': fileURLToPath(new URL('./src/stores/redis.ts', import.meta.url)),
       'sqs-partial-batch/testing': fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)),
+      'sqs-partial-batch/tracing': fileURLToPath(new URL('./src/observability/tracing.ts', import.meta.url)),
       'sqs-partial-batch': fileURLToPath(new URL('./src/index.ts', import.meta.url)),
     },
   },
   test: {
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
-    // The default JSON logger writes a line per failed record; tests that read it turn it back on.
-    env: { LOG_LEVEL: 'silent' },
+    // Names the run for Redis key prefixes; deletes the run's keys at the end and fails if any remain.
+    globalSetup: ['test/setup/redis.ts'],
     // CI shares two cores between test files; backends (dynalite, fauxqs) need headroom.
     testTimeout: 20_000,
     hookTimeout: 20_000,
-    reporters: ['default', ['json', { outputFile: 'reports/vitest.json' }]],
+    // A passing run prints the summary only: dots, no console output of passing tests (failing ones keep theirs).
+    reporters: ['dot', ['json', { outputFile: 'reports/vitest.json' }]],
+    silent: 'passed-only',
+    // The AWS SDK warns once per worker on Node 20 that later SDK versions need Node 22. The default
+    // JSON logger writes a line per failed record; tests that read it turn it back on.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', LOG_LEVEL: 'silent' },
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],
-      reporter: ['text-summary', 'text'],
+      // The CLI's entry only hands process.argv to main(); test/cli/bin.test.ts runs it as a child process.
+      exclude: ['src/cli/bin.ts'],
+      // The summary on the console; the per-file table in coverage/coverage.txt.
+      reporter: ['text-summary', ['text', { file: 'coverage.txt' }]],
       thresholds: { statements: 95, branches: 95, functions: 95, lines: 95 },
     },
   },

@@ -81,17 +81,19 @@ export class RecordValidationError extends SqsPartialBatchError {
   /** The step that failed. */
   readonly stage: ValidationStage;
 
+  /**
+   * @param issues - Copied into plain `{ message, path }` objects; whatever a
+   *   schema returned (missing or throwing getters, `null` or object path
+   *   segments) is read once, safely, so the constructor never throws.
+   */
   constructor(
     messageId: string,
     stage: ValidationStage,
     issues: readonly ValidationIssue[],
     options?: { cause?: unknown },
   ) {
-    const list = issues.length > 0 ? issues : [{ message: 'Validation failed without issues', path: [] }];
-    super(
-      `Record ${JSON.stringify(messageId)} failed ${STAGE_LABEL[stage]}: ${list.map(formatIssue).join('; ')}`,
-      options,
-    );
+    const list = copyIssues(issues);
+    super(`Record ${quote(messageId)} failed ${STAGE_LABEL[stage]}: ${list.map(formatIssue).join('; ')}`, options);
     this.messageId = messageId;
     this.stage = stage;
     this.issues = list;
@@ -104,6 +106,59 @@ const STAGE_LABEL: Record<ValidationStage, string> = {
   envelope: 'envelope checks',
   schema: 'schema validation',
 };
+
+/** Plain copies of a schema's issues, never empty; reading them never throws. */
+function copyIssues(issues: unknown): ValidationIssue[] {
+  const list: ValidationIssue[] = [];
+  try {
+    const count = Array.isArray(issues) ? issues.length : 0;
+    for (let i = 0; i < count; i++) list.push(copyIssue((issues as readonly unknown[])[i]));
+  } catch {
+    list.push({ message: 'The schema returned issues that could not be read', path: [] });
+  }
+  if (list.length === 0) list.push({ message: 'Validation failed without issues', path: [] });
+  return list;
+}
+
+function copyIssue(issue: unknown): ValidationIssue {
+  const message = textOf(() => (issue as ValidationIssue).message, '(the issue message could not be read)');
+  const path: PropertyKey[] = [];
+  try {
+    const segments = (issue as ValidationIssue).path as unknown;
+    const count = Array.isArray(segments) ? segments.length : 0;
+    for (let i = 0; i < count; i++) path.push(pathKey((segments as readonly unknown[])[i]));
+  } catch {
+    path.push('?');
+  }
+  return { message, path };
+}
+
+/** A path segment as a property key: Standard Schema's `{ key }` segments unwrapped, anything else as text. */
+function pathKey(segment: unknown): PropertyKey {
+  try {
+    let key = segment;
+    if (typeof key === 'object' && key !== null && 'key' in key) key = (key as { key: unknown }).key;
+    if (typeof key === 'string' || typeof key === 'number' || typeof key === 'symbol') return key;
+    return String(key);
+  } catch {
+    return '?';
+  }
+}
+
+/** `read()` as text, or `fallback` when reading it or turning it into text throws. */
+function textOf(read: () => unknown, fallback: string): string {
+  try {
+    const value = read();
+    return typeof value === 'string' ? value : String(value);
+  } catch {
+    return fallback;
+  }
+}
+
+/** A messageId quoted for a message. */
+function quote(messageId: string): string {
+  return typeof messageId === 'string' ? JSON.stringify(messageId) : textOf(() => messageId, '?');
+}
 
 function formatIssue(issue: ValidationIssue): string {
   if (issue.path.length === 0) return issue.message;
@@ -226,15 +281,22 @@ export class IdempotencyPayloadMismatchError extends SqsPartialBatchError {
   override readonly name = 'IdempotencyPayloadMismatchError' as const;
   readonly code = 'IDEMPOTENCY_PAYLOAD_MISMATCH' as const;
 
+  readonly #key: string;
+
   constructor(
     /** The record's messageId. */
     readonly messageId: string,
-    /** The idempotency key. */
-    readonly key: string,
+    key: string,
   ) {
     super(
-      `Record ${JSON.stringify(messageId)}: its idempotency key was first seen with a different payload; the record is not processed`,
+      `Record ${quote(messageId)}: its idempotency key was first seen with a different payload; the record is not processed`,
     );
+    this.#key = key;
+  }
+
+  /** The idempotency key. Kept off the error's own properties, so loggers that serialize errors whole never write it (keys often come from bodies). */
+  get key(): string {
+    return this.#key;
   }
 }
 
@@ -254,15 +316,22 @@ export class IdempotencyInProgressError extends SqsPartialBatchError {
   override readonly name = 'IdempotencyInProgressError' as const;
   readonly code = 'IDEMPOTENCY_IN_PROGRESS' as const;
 
+  readonly #key: string;
+
   constructor(
     /** The record's messageId. */
     readonly messageId: string,
-    /** The idempotency key. */
-    readonly key: string,
+    key: string,
     detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`Record ${JSON.stringify(messageId)}: its idempotency key ${detail}`, options);
+    super(`Record ${quote(messageId)}: its idempotency key ${detail}`, options);
+    this.#key = key;
+  }
+
+  /** The idempotency key. Kept off the error's own properties, so loggers that serialize errors whole never write it (keys often come from bodies). */
+  get key(): string {
+    return this.#key;
   }
 }
 
@@ -313,7 +382,35 @@ export class IdempotencyKeyError extends SqsPartialBatchError {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(`Record ${JSON.stringify(messageId)}: ${message}`, options);
+    super(`Record ${quote(messageId)}: ${message}`, options);
+  }
+}
+
+/**
+ * With `validatePayload`, the record's payload could not be hashed: it
+ * contains itself (a cycle, which a custom schema can output), or reading it
+ * threw (a getter, a `toJSON` method, a Proxy). The record fails without
+ * running. The message says what went wrong, never what the payload holds;
+ * `cause` has the details.
+ *
+ * @example
+ * ```ts
+ * import { IdempotencyPayloadError } from 'sqs-partial-batch';
+ *
+ * const unhashable = outcomes.filter((o) => o.status === 'failed' && o.error instanceof IdempotencyPayloadError);
+ * ```
+ */
+export class IdempotencyPayloadError extends SqsPartialBatchError {
+  override readonly name = 'IdempotencyPayloadError' as const;
+  readonly code = 'IDEMPOTENCY_PAYLOAD' as const;
+
+  constructor(
+    /** The record's messageId. */
+    readonly messageId: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Record ${quote(messageId)}: ${message}`, options);
   }
 }
 
@@ -339,7 +436,9 @@ export class PermanentError extends SqsPartialBatchError {
 
 /**
  * A one-line description of any thrown value (errors, strings, objects,
- * `undefined`), for messages and logs.
+ * `undefined`), for messages and logs. It never throws, whatever it is given:
+ * an error whose `name` or `message` getter throws, a revoked or hostile
+ * Proxy, an object whose `toJSON` throws or that holds a bigint.
  *
  * @param error - Anything that was thrown.
  * @returns `Name: message` for errors, the string itself for strings, JSON and type otherwise.
@@ -352,11 +451,24 @@ export class PermanentError extends SqsPartialBatchError {
  * ```
  */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
   if (typeof error === 'string') return error;
+  if (typeof error === 'bigint') return `${error}n (bigint)`;
+  if (typeof error === 'symbol') return `${String(error)} (symbol)`;
+  if (isError(error)) {
+    return `${textOf(() => error.name, 'Error')}: ${textOf(() => error.message, '(the message could not be read)')}`;
+  }
   try {
-    return `${String(JSON.stringify(error))} (${error === null ? 'null' : typeof error})`;
+    return `${String(JSON.stringify(error, (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value)))} (${error === null ? 'null' : typeof error})`;
   } catch {
-    return `${typeof error} value`;
+    return `an unreadable ${typeof error}`;
+  }
+}
+
+/** `instanceof Error`, false where even asking throws (a revoked Proxy). */
+function isError(value: unknown): value is Error {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
   }
 }

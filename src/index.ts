@@ -5,6 +5,7 @@ export {
   FullBatchFailureError,
   IdempotencyInProgressError,
   IdempotencyKeyError,
+  IdempotencyPayloadError,
   IdempotencyPayloadMismatchError,
   IdempotencyStoreError,
   InvalidEventError,
@@ -37,6 +38,7 @@ export {
   type MetricsSink,
   QUEUE_NAME_DIMENSION,
 } from './observability/metrics.js';
+export type { TracerLike } from './observability/tracer.js';
 export { type BatchHandlerOptions, type BatchProcessorOptions, DEFAULTS } from './options.js';
 export { isSuccess } from './outcomes.js';
 export type { StandardSchemaV1 } from './standardSchema.js';

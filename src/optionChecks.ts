@@ -5,15 +5,25 @@ import { InvalidOptionsError } from './errors.js';
  * allowed, suggesting the closest allowed key when it looks like a typo.
  */
 export function rejectUnknownKeys(input: object, allowedKeys: readonly string[], prefix = ''): void {
+  const message = unknownKeyMessage(input, allowedKeys, prefix);
+  if (message !== undefined) throw new InvalidOptionsError(message);
+}
+
+/**
+ * The message for the first key of `input` that is not allowed, with the
+ * closest allowed key when it looks like a typo; `undefined` when every key
+ * is allowed. Entry points bundled apart from the core (the testing toolkit)
+ * throw it with the core's `InvalidOptionsError`.
+ */
+export function unknownKeyMessage(input: object, allowedKeys: readonly string[], prefix = ''): string | undefined {
   for (const key of Object.keys(input)) {
     if (allowedKeys.includes(key)) continue;
     const suggestion = closest(key, allowedKeys);
-    throw new InvalidOptionsError(
-      `Unknown option \`${prefix}${key}\`${suggestion ? ` (did you mean \`${prefix}${suggestion}\`?)` : ''}. Expected one of: ${allowedKeys
-        .map((k) => `\`${prefix}${k}\``)
-        .join(', ')}`,
-    );
+    return `Unknown option \`${prefix}${key}\`${suggestion ? ` (did you mean \`${prefix}${suggestion}\`?)` : ''}. Expected one of: ${allowedKeys
+      .map((k) => `\`${prefix}${k}\``)
+      .join(', ')}`;
   }
+  return undefined;
 }
 
 /** Describes a value the way option errors quote it: `` `0` (number) ``. */

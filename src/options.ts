@@ -16,6 +16,7 @@ import {
 import type { Feature } from './invocation/hooks.js';
 import { resolveLogger } from './observability/logging.js';
 import { type MetricsOption, metricsFeature } from './observability/metrics.js';
+import { isTracer, type TracerLike, tracingFeature } from './observability/tracer.js';
 import { describeValue, rejectUnknownKeys } from './optionChecks.js';
 import type { StandardSchemaV1 } from './standardSchema.js';
 import type { BatchLogger, BodyOf, Envelope, FifoFailureMode } from './types.js';
@@ -111,6 +112,16 @@ export interface BatchProcessorOptions<
    * @default undefined (no metrics)
    */
   readonly metrics?: MetricsOption | undefined;
+  /**
+   * An OpenTelemetry `Tracer` (`trace.getTracer('orders')` from
+   * `@opentelemetry/api`, which must then be installed). Each record that
+   * runs gets a `CONSUMER` span `process <queue name>` with the messaging
+   * semantic conventions' attributes and links to its producer; the span is
+   * active while `processRecord` runs, so spans started inside are its
+   * children. `@opentelemetry/api` is loaded only when this is set.
+   * @default undefined (no spans, and no OpenTelemetry code loaded)
+   */
+  readonly tracer?: TracerLike | undefined;
 }
 
 /**
@@ -187,6 +198,7 @@ export const PROCESSOR_KEYS = [
   'onPermanentFailure',
   'deadLetter',
   'metrics',
+  'tracer',
 ] as const;
 /** Keys `createBatchHandler` accepts. */
 export const HANDLER_KEYS = [...PROCESSOR_KEYS, 'throwOnFullBatchFailure'] as const;
@@ -208,8 +220,17 @@ export function resolveOptions(options: unknown, allowedKeys: readonly string[] 
   }
   const input = options as Record<string, unknown>;
   rejectUnknownKeys(input, allowedKeys);
-  const { schema, envelope, concurrency, fifoFailure, timeoutMarginMs, logger, throwOnFullBatchFailure, idempotency } =
-    input;
+  const {
+    schema,
+    envelope,
+    concurrency,
+    fifoFailure,
+    timeoutMarginMs,
+    logger,
+    throwOnFullBatchFailure,
+    idempotency,
+    tracer,
+  } = input;
   if (schema !== undefined && !isStandardSchema(schema)) {
     throw new InvalidOptionsError(
       `Expected \`schema\` to be a Standard Schema (an object with a \`~standard.validate\` function, such as a zod, valibot or arktype schema), got ${describeValue(schema)}`,
@@ -241,21 +262,30 @@ export function resolveOptions(options: unknown, allowedKeys: readonly string[] 
       `Expected \`logger\` to be an object with \`debug\`, \`info\`, \`warn\` and \`error\` methods, or \`false\`, got ${describeValue(logger)}`,
     );
   }
+  if (tracer !== undefined && !isTracer(tracer)) {
+    throw new InvalidOptionsError(
+      `Expected \`tracer\` to be an OpenTelemetry Tracer (an object with \`startSpan\` and \`startActiveSpan\` methods, from \`trace.getTracer(name)\`), got ${describeValue(tracer)}`,
+    );
+  }
   if (throwOnFullBatchFailure !== undefined && typeof throwOnFullBatchFailure !== 'boolean') {
     throw new InvalidOptionsError(
       `Expected \`throwOnFullBatchFailure\` to be a boolean, got ${describeValue(throwOnFullBatchFailure)}`,
     );
   }
+  const resolvedLogger = resolveLogger(logger as BatchLogger | false | undefined);
   return {
     schema: schema as StandardSchemaV1 | undefined,
     envelope: envelope as Envelope | undefined,
     concurrency: (concurrency as number | undefined) ?? DEFAULTS.concurrency,
     fifoFailure: (fifoFailure as FifoFailureMode | undefined) ?? DEFAULTS.fifoFailure,
     timeoutMarginMs: (timeoutMarginMs as number | undefined) ?? DEFAULTS.timeoutMarginMs,
-    logger: resolveLogger(logger as BatchLogger | false | undefined),
+    logger: resolvedLogger,
     idempotency: resolveIdempotency(idempotency),
     failurePolicy: resolveFailurePolicy(input),
-    features: [metricsFeature(input.metrics)].filter((feature): feature is Feature => feature !== undefined),
+    features: [
+      metricsFeature(input.metrics),
+      tracer === undefined ? undefined : tracingFeature(tracer, resolvedLogger),
+    ].filter((feature): feature is Feature => feature !== undefined),
     throwOnFullBatchFailure: (throwOnFullBatchFailure as boolean | undefined) ?? DEFAULTS.throwOnFullBatchFailure,
   };
 }

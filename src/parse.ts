@@ -94,12 +94,7 @@ function schemaBroke(messageId: string, how: 'threw' | 'answered', detail: unkno
       ? `The schema threw: ${scrubText(describeError(detail), payload)}`
       : `The schema answered ${String(detail)}, not a Standard Schema result ({ value } or { issues: [...] })`;
   return new ParseFailure(
-    new RecordValidationError(
-      messageId,
-      'schema',
-      [{ message, path: [] }],
-      how === 'threw' ? { cause: detail } : undefined,
-    ),
+    validationError(messageId, 'schema', [{ message, path: [] }], how === 'threw' ? { cause: detail } : undefined),
     false,
   );
 }
@@ -115,7 +110,7 @@ function outputOf(messageId: string, result: unknown, payload: unknown): unknown
     if (!Array.isArray(issues)) return schemaBroke(messageId, 'answered', `\`issues\` of ${kindOf(issues)}`);
     const read: ValidationIssue[] = [];
     for (const issue of issues) read.push(readIssue(issue));
-    return new ParseFailure(new RecordValidationError(messageId, 'schema', scrubIssues(read, payload)), true);
+    return new ParseFailure(validationError(messageId, 'schema', scrubIssues(read, payload)), true);
   } catch (error) {
     // A getter on the result that throws: the schema broke.
     return schemaBroke(messageId, 'threw', error, payload);
@@ -154,7 +149,27 @@ function parseJson(messageId: string, text: string, path?: PropertyKey[]): unkno
 }
 
 function invalid(messageId: string, stage: ValidationStage, message: string, path: PropertyKey[] = []): ParseFailure {
-  return new ParseFailure(new RecordValidationError(messageId, stage, [{ message, path }]), true);
+  return new ParseFailure(validationError(messageId, stage, [{ message, path }]), true);
+}
+
+/**
+ * A `RecordValidationError` without a stack trace: it describes a body, not
+ * code, and a trace would only point into this file. Capturing one costs more
+ * than everything else a failed record does.
+ */
+function validationError(
+  messageId: string,
+  stage: ValidationStage,
+  issues: readonly ValidationIssue[],
+  options?: { cause?: unknown },
+): RecordValidationError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new RecordValidationError(messageId, stage, issues, options);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -80,10 +80,10 @@ export function queueUrlOf(client: SqsClientLike, arn: string): Promise<string> 
   return url;
 }
 
-/** An entry of a batch call that SQS did not carry out. */
+/** An entry of a batch call that SQS did not carry out (or did not confirm). */
 export interface FailedEntry {
   readonly receiptHandle: string;
-  /** `Code: Message` from SQS. */
+  /** `Code: Message` from SQS, or why the reply did not confirm the entry. */
   readonly error: string;
   /** True when retrying cannot help (SQS blames the request: a stale receipt handle, a message no longer in flight). */
   readonly senderFault: boolean;
@@ -93,7 +93,9 @@ export interface FailedEntry {
  * Sets the visibility timeout of received messages, 10 per
  * `ChangeMessageVisibilityBatch` call, all calls at once.
  *
- * @returns The receipt handles that could not be changed, with why.
+ * @returns The receipt handles that could not be changed, with why: every
+ *   entry SQS did not list in `Successful`.
+ * @throws Error when `@aws-sdk/client-sqs` cannot be loaded, or a call fails.
  * @example
  * ```ts
  * import { changeVisibility } from 'sqs-partial-batch/sqs';
@@ -110,7 +112,7 @@ export async function changeVisibility(
   const failed: FailedEntry[] = [];
   await Promise.all(
     chunks(entries).map(async (chunk) => {
-      const { Failed = [] } = await (client as SQSClient).send(
+      const reply = await (client as SQSClient).send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: queueUrl,
           Entries: chunk.map((entry, i) => ({
@@ -120,7 +122,10 @@ export async function changeVisibility(
           })),
         }),
       );
-      collectFailures(chunk, Failed, failed);
+      const unconfirmed = unconfirmedEntries(reply, chunk.length, 'ChangeMessageVisibilityBatch');
+      for (const [i, why] of unconfirmed) {
+        failed.push({ receiptHandle: (chunk[i] as (typeof chunk)[number]).receiptHandle, ...why });
+      }
     }),
   );
   return failed;
@@ -130,8 +135,8 @@ export async function changeVisibility(
  * Deletes received messages, 10 per `DeleteMessageBatch` call, all calls at
  * once, checking each entry's result.
  *
- * @returns The receipt handles that were not deleted, with why. A call that
- *   fails as a whole rejects.
+ * @returns The receipt handles that were not deleted, with why (an entry SQS
+ *   did not confirm counts as not deleted). A call that fails as a whole rejects.
  * @example
  * ```ts
  * import { deleteMessages } from 'sqs-partial-batch/sqs';
@@ -147,39 +152,75 @@ export async function deleteMessages(
   const { DeleteMessageBatchCommand } = await loadSqsSdk();
   const failed: FailedEntry[] = [];
   await Promise.all(
-    chunks(receiptHandles.map((receiptHandle) => ({ receiptHandle }))).map(async (chunk) => {
-      const { Failed = [] } = await (client as SQSClient).send(
+    chunks(receiptHandles).map(async (chunk) => {
+      const reply = await (client as SQSClient).send(
         new DeleteMessageBatchCommand({
           QueueUrl: queueUrl,
-          Entries: chunk.map((entry, i) => ({ Id: String(i), ReceiptHandle: entry.receiptHandle })),
+          Entries: chunk.map((receiptHandle, i) => ({ Id: String(i), ReceiptHandle: receiptHandle })),
         }),
       );
-      collectFailures(chunk, Failed, failed);
+      for (const [i, why] of unconfirmedEntries(reply, chunk.length, 'DeleteMessageBatch')) {
+        failed.push({ receiptHandle: chunk[i] as string, ...why });
+      }
     }),
   );
   return failed;
 }
 
-function collectFailures(
-  chunk: ReadonlyArray<{ readonly receiptHandle: string }>,
-  answered: ReadonlyArray<{
-    Id?: string | undefined;
-    Code?: string | undefined;
-    Message?: string | undefined;
-    SenderFault?: boolean | undefined;
-  }>,
-  into: FailedEntry[],
-): void {
-  for (const failure of answered) {
-    const entry = chunk[Number(failure.Id)];
-    if (entry) {
-      into.push({
-        receiptHandle: entry.receiptHandle,
-        error: `${failure.Code}: ${failure.Message}`,
-        senderFault: failure.SenderFault === true,
+/**
+ * The entries of a batch call (`Id`s `'0'` to `count - 1`) that SQS did not
+ * confirm, with why: listed in `Failed`, or in neither list (a malformed or
+ * incomplete reply). Only an entry listed in `Successful`, and not in
+ * `Failed`, counts as done.
+ */
+function unconfirmedEntries(
+  reply: unknown,
+  count: number,
+  call: string,
+): Map<number, { error: string; senderFault: boolean }> {
+  const { Successful, Failed } = (typeof reply === 'object' && reply !== null ? reply : {}) as {
+    Successful?: unknown;
+    Failed?: unknown;
+  };
+  const failures = new Map<number, { error: string; senderFault: boolean }>();
+  for (const failure of Array.isArray(Failed) ? Failed : []) {
+    const { Id, Code, Message, SenderFault } = (failure ?? {}) as {
+      Id?: unknown;
+      Code?: unknown;
+      Message?: unknown;
+      SenderFault?: unknown;
+    };
+    const index = entryIndex(Id, count);
+    if (index !== undefined && !failures.has(index)) {
+      failures.set(index, {
+        error: `${typeof Code === 'string' ? Code : 'Failed'}: ${typeof Message === 'string' ? Message : 'no message'}`,
+        senderFault: SenderFault === true,
       });
     }
   }
+  const confirmed = new Set<number>();
+  for (const success of Array.isArray(Successful) ? Successful : []) {
+    const index = entryIndex((success as { Id?: unknown } | null)?.Id, count);
+    if (index !== undefined) confirmed.add(index);
+  }
+  for (let i = 0; i < count; i++) {
+    if (!failures.has(i) && !confirmed.has(i)) {
+      failures.set(i, {
+        error: Array.isArray(Successful)
+          ? `SQS did not confirm this entry: ${call} listed it neither in Successful nor in Failed`
+          : `SQS answered ${call} without a Successful list, so no entry counts as done`,
+        senderFault: false,
+      });
+    }
+  }
+  return failures;
+}
+
+/** The position an entry `Id` of ours names, or `undefined` for an id we never sent. */
+function entryIndex(id: unknown, count: number): number | undefined {
+  if (typeof id !== 'string' || !/^\d+$/.test(id)) return undefined;
+  const index = Number(id);
+  return index < count ? index : undefined;
 }
 
 /** A record to send to a dead-letter queue, with why it failed. */
@@ -202,7 +243,9 @@ const MAX_ATTRIBUTES = 10;
  * record's own attributes are kept up to SQS's limit of 10). FIFO records
  * keep their group id and get their message id as deduplication id.
  *
- * @returns The message ids that were not sent, with why.
+ * @returns The message ids that were not sent, with why: every entry SQS did
+ *   not list in `Successful` (refused in `Failed`, missing from the reply, or
+ *   in a chunk whose call failed).
  * @example
  * ```ts
  * import { sendToQueue } from 'sqs-partial-batch/sqs';
@@ -220,15 +263,14 @@ export async function sendToQueue(
     chunks(entries).map(async (chunk) => {
       try {
         const { SendMessageBatchCommand } = await loadSqsSdk();
-        const { Failed = [] } = await (client as SQSClient).send(
+        const reply = await (client as SQSClient).send(
           new SendMessageBatchCommand({
             QueueUrl: queueUrl,
             Entries: chunk.map((entry, i) => toEntry(entry, i)),
           }),
         );
-        for (const failure of Failed) {
-          const entry = chunk[Number(failure.Id)];
-          if (entry) failed.set(entry.record.messageId, `${failure.Code}: ${failure.Message}`);
+        for (const [i, { error }] of unconfirmedEntries(reply, chunk.length, 'SendMessageBatch')) {
+          failed.set((chunk[i] as DeadLetterEntry).record.messageId, error);
         }
       } catch (error) {
         for (const entry of chunk)

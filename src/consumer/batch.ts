@@ -40,6 +40,13 @@ export class Batch implements InvocationHost {
   readonly groups: ReadonlySet<string>;
   /** Resolves once the batch has its outcomes, with the FIFO groups that did not complete (their later records must wait). */
   readonly done: Promise<ReadonlySet<string>>;
+  /**
+   * Resolves at the shutdown timeout (see `abandon`). The batch's own, not
+   * the consumer's: what waits on it goes with the batch, however long the
+   * consumer runs.
+   */
+  readonly abandoned: Promise<void>;
+  private resolveAbandoned!: () => void;
   private readonly state: Uint8Array;
   /** When each record becomes visible again unless extended (epoch ms). */
   private readonly until: Float64Array;
@@ -72,6 +79,9 @@ export class Batch implements InvocationHost {
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
     });
+    this.abandoned = new Promise((resolve) => {
+      this.resolveAbandoned = resolve;
+    });
   }
 
   /**
@@ -95,14 +105,19 @@ export class Batch implements InvocationHost {
     this.finish(result);
   }
 
-  /** Aborts the signal of every record still running (the shutdown timeout). */
-  abortRunning(reason: unknown): number {
+  /**
+   * The shutdown timeout: aborts the signal of every record still running
+   * with `reason`, and concludes the run without them (they fail with it).
+   * Answers how many were running.
+   */
+  abandon(reason: unknown): number {
     let aborted = 0;
     for (let i = 0; i < this.count; i++) {
       if (this.state[i] !== RUNNING) continue;
       this.abort(i, reason);
       aborted++;
     }
+    this.resolveAbandoned();
     return aborted;
   }
 
@@ -118,10 +133,6 @@ export class Batch implements InvocationHost {
 
   canStart(): boolean {
     return !this.poller.stopping;
-  }
-
-  get abandoned(): Promise<void> {
-    return this.poller.abandoned;
   }
 
   signal(index: number): AbortSignal {

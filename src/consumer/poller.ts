@@ -73,9 +73,6 @@ export class Poller {
   fifo = false;
   visibilitySeconds = 0;
   visibilityMs = 0;
-  /** Resolves at the shutdown timeout, once running records' signals are aborted. */
-  readonly abandoned: Promise<void>;
-  private abandon!: () => void;
   private readonly drained: Promise<void>;
   private resolveDrained!: () => void;
   private info: QueueInfo | undefined;
@@ -107,9 +104,6 @@ export class Poller {
     this.heartbeat = own.heartbeat;
     // Each batch runs as one invocation whose records all start at once: the slots were taken when it was received.
     this.engine = { ...engine, options: { ...engine.options, concurrency: this.batchSize } };
-    this.abandoned = new Promise((resolve) => {
-      this.abandon = resolve;
-    });
     this.drained = new Promise((resolve) => {
       this.resolveDrained = resolve;
     });
@@ -250,13 +244,12 @@ export class Poller {
       `The consumer was stopped and the record was still running after shutdownTimeoutMs (${this.own.shutdownTimeoutMs} ms); it is reported as failed`,
     );
     let aborted = 0;
-    for (const batch of this.batches) aborted += batch.abortRunning(reason);
+    for (const batch of this.batches) aborted += batch.abandon(reason);
     if (aborted > 0) {
       this.log('warn', 'Records still running at the shutdown timeout; their signals are aborted', {
         records: aborted,
       });
     }
-    this.abandon();
   }
 
   private checkDrained(): void {

@@ -4,6 +4,7 @@ import type { Budget } from '../invocation/budget.js';
 import { receiveCountOf } from '../invocation/readEvent.js';
 import { isSuccess } from '../outcomes.js';
 import type { RecordOutcome } from '../types.js';
+import { isInstance } from '../util.js';
 import { backoffDelaySeconds } from './backoff.js';
 import type { ResolvedFailurePolicy } from './options.js';
 
@@ -15,7 +16,7 @@ export const POLICY_TIMEOUT_MS = 5000;
 
 /** True for a record that can never succeed: an invalid body, or a `PermanentError`. */
 export function isPermanent(outcome: RecordOutcome): boolean {
-  return outcome.status === 'invalid' || (outcome.status === 'failed' && outcome.error instanceof PermanentError);
+  return outcome.status === 'invalid' || (outcome.status === 'failed' && isInstance(outcome.error, PermanentError));
 }
 
 /**
@@ -77,7 +78,7 @@ async function deadLetter(
       'sending to the dead-letter queue',
     );
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorField(error, 'message');
     failed = new Map(permanent.map((o) => [o.messageId, reason]));
   }
   for (const { messageId, index, error } of permanent) {

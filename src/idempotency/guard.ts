@@ -4,6 +4,7 @@ import {
   describeError,
   IdempotencyInProgressError,
   IdempotencyKeyError,
+  IdempotencyPayloadError,
   IdempotencyPayloadMismatchError,
   IdempotencyStoreError,
 } from '../errors.js';
@@ -11,7 +12,7 @@ import type { Budget } from '../invocation/budget.js';
 import { isSuccess } from '../outcomes.js';
 import { scrubText } from '../scrub.js';
 import type { BatchRecord, RecordOutcome } from '../types.js';
-import { isWellFormed, settleWithin } from '../util.js';
+import { isInstance, isWellFormed, settleWithin } from '../util.js';
 import { describeKind, readClaimResult } from './claimResult.js';
 import type { ResolvedIdempotency } from './options.js';
 import { payloadHash } from './payloadHash.js';
@@ -85,7 +86,7 @@ export class BatchIdempotency {
     for (let index = 0; index < records.length; index++) {
       const record = records[index];
       if (!isBatchRecord(record)) continue;
-      const prepared = this.prepare(record, index);
+      const prepared = this.prepare(record);
       if (prepared instanceof Error) {
         this.gates[index] = { kind: 'decided', outcome: failed(record, index, prepared) };
         continue;
@@ -126,12 +127,11 @@ export class BatchIdempotency {
       }
       results = answer;
     } catch (error) {
-      const storeError =
-        error instanceof IdempotencyStoreError
-          ? error
-          : new IdempotencyStoreError('claim', `The idempotency store failed to claim keys: ${describeError(error)}`, {
-              cause: error,
-            });
+      const storeError = isInstance(error, IdempotencyStoreError)
+        ? error
+        : new IdempotencyStoreError('claim', `The idempotency store failed to claim keys: ${describeError(error)}`, {
+            cause: error,
+          });
       // The store may have written some claims before it failed: give them back at the end.
       for (const leader of claimed) this.untrusted.push(leader.key);
       results = claims.map(() => ({ status: 'error', error: storeError }));
@@ -263,7 +263,7 @@ export class BatchIdempotency {
         );
       } catch (error) {
         report(
-          error instanceof IdempotencyStoreError
+          isInstance(error, IdempotencyStoreError)
             ? error
             : new IdempotencyStoreError(
                 operation,
@@ -280,16 +280,17 @@ export class BatchIdempotency {
   }
 
   /** The record's key and payload hash, or why it has none. */
-  private prepare(record: BatchRecord<unknown>, index: number): { key: string; hash: string | undefined } | Error {
+  private prepare(record: BatchRecord<unknown>): { key: string; hash: string | undefined } | Error {
     const key = this.keyOf(record);
     if (typeof key !== 'string') return key;
     if (!this.options.validatePayload) return { key, hash: undefined };
     try {
       return { key, hash: payloadHash(record.body) };
     } catch (error) {
-      return new IdempotencyKeyError(
+      // payloadHash throws only UnhashablePayloadError (a cycle, or a read that throws), whose message quotes no payload.
+      return new IdempotencyPayloadError(
         record.messageId,
-        `the payload of record ${index} could not be hashed for \`validatePayload\`: ${error instanceof Error ? error.name : typeof error}`,
+        `its payload could not be hashed for \`validatePayload\`: ${describeError(error)}`,
         { cause: error },
       );
     }
@@ -373,14 +374,13 @@ export class BatchIdempotency {
           ),
         };
       case 'error': {
-        const error =
-          result.error instanceof IdempotencyStoreError
-            ? result.error
-            : new IdempotencyStoreError(
-                'claim',
-                `The idempotency store could not claim the record's key: ${describeError(result.error)}`,
-                { cause: result.error },
-              );
+        const error = isInstance(result.error, IdempotencyStoreError)
+          ? result.error
+          : new IdempotencyStoreError(
+              'claim',
+              `The idempotency store could not claim the record's key: ${describeError(result.error)}`,
+              { cause: result.error },
+            );
         return { kind: 'decided', outcome: failed(record, index, error) };
       }
     }

@@ -10,6 +10,13 @@
  * A backend must make `claim` atomic per key: when several invocations claim
  * one key at the same time, exactly one gets `claimed`.
  *
+ * Keys are JavaScript strings, and a backend must never let two distinct keys
+ * share an entry. Most backends store keys as UTF-8, which turns every lone
+ * surrogate into U+FFFD (so `"\ud800"` and `"\udfff"` would merge): such a
+ * backend refuses a key that is not well-formed UTF-16
+ * (`String.prototype.isWellFormed`), answering `error` for its claim, and
+ * writing the other keys of a `complete` or `release` call before rejecting.
+ *
  * @example
  * ```ts
  * import type { ClaimResult, IdempotencyClaim, IdempotencyStore } from 'sqs-partial-batch';

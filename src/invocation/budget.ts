@@ -4,14 +4,14 @@ import { settleWithin } from '../util.js';
 /**
  * The time every awaited call after the run shares (failure-policy sends,
  * backoff, idempotency completions and releases). With a Lambda deadline it
- * ends when half the timeout margin is left: records stop starting at the
- * margin, the calls that record their results may use the first half of it,
- * and the handler answers with at least the other half to spare, whatever a
- * store or SQS does. Each call is also held to its own timeout.
+ * ends where the timeout margin begins, so the handler answers with at least
+ * `timeoutMarginMs` to spare, whatever a store or SQS does. Each call is also
+ * held to its own timeout.
  *
- * Completions need that slice: a run that ends at the margin (a record that
- * hangs) would otherwise leave every success of the batch uncompleted, and
- * their duplicates would run again.
+ * When such calls follow the run, the run itself stops a little before the
+ * margin (see `RESULTS_RESERVE_MS`): a run cut off by a record that hangs
+ * would otherwise leave no time to complete the claims of the records that
+ * succeeded, and their duplicates would run again.
  */
 export class Budget {
   private constructor(
@@ -19,11 +19,20 @@ export class Budget {
     private readonly now: () => number,
   ) {}
 
+  /**
+   * Time kept free between the end of the run and the margin when calls
+   * follow the run: a quarter of the margin, at most 250 ms (a store or SQS
+   * answers a batch call in a few tens of milliseconds).
+   */
+  static reserveFor(marginMs: number): number {
+    return Math.min(250, marginMs / 4);
+  }
+
   /** The budget left by `deadline` (none: only per-call timeouts apply). */
   static after(deadline: Deadline | undefined, now: () => number): Budget {
     const remaining = deadline?.remainingMs();
     if (deadline === undefined || remaining === undefined) return new Budget(undefined, now);
-    return new Budget(now() + remaining - deadline.marginMs / 2, now);
+    return new Budget(now() + remaining - deadline.marginMs, now);
   }
 
   /** Milliseconds left; `Infinity` without a deadline. */

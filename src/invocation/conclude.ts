@@ -20,7 +20,7 @@ export function conclude(invocation: Invocation): RecordOutcome[] {
     if (started?.[index] === 1) {
       stillRunning ??= new Set();
       stillRunning.add(index);
-      const outcome: RecordOutcome = { status: 'failed', messageId, index, error: invocation.signalOf(index).reason };
+      const outcome: RecordOutcome = { status: 'failed', messageId, index, error: invocation.interruptedBy(index) };
       outcomes[index] = outcome;
       invocation.hooks?.recordSettled?.(outcome);
     } else {

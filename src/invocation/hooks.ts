@@ -34,7 +34,25 @@ export interface InvocationHooks {
 
 /** A feature: made once per handler from its options, asked for hooks once per invocation. */
 export interface Feature {
+  /**
+   * A promise while the feature cannot start yet (its code is still being
+   * imported), else `undefined`. Asked before each invocation, which waits
+   * for it; it must not reject.
+   */
+  ready?(): Promise<void> | undefined;
   start(invocation: InvocationStart): InvocationHooks | undefined;
+}
+
+/** A promise while any feature is not ready, else `undefined` (the usual case, which costs no promise). */
+export function whenReady(features: readonly Feature[]): Promise<unknown> | undefined {
+  let pending: Array<Promise<void>> | undefined;
+  for (const feature of features) {
+    const ready = feature.ready?.();
+    if (ready === undefined) continue;
+    pending ??= [];
+    pending.push(ready);
+  }
+  return pending === undefined ? undefined : Promise.all(pending);
 }
 
 /** One set of hooks that calls every feature's, each guarded so a broken feature cannot cost a record. */

@@ -23,6 +23,8 @@ export interface InvocationHost {
    * Resolves when the host stops waiting for the records still running: the
    * run concludes at once, as at a Lambda deadline, and those records fail
    * with their signal's reason. Abort their signals before resolving it.
+   * One per invocation: the engine waits on it, and a promise shared by every
+   * invocation that never resolves would keep each of them alive.
    */
   readonly abandoned: Promise<void>;
   /** `ctx.signal` of the record at `index`, instead of the invocation's. */

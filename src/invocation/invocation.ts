@@ -5,6 +5,7 @@ import { BatchIdempotency } from '../idempotency/guard.js';
 import type { ResolvedOptions } from '../options.js';
 import { isSuccess } from '../outcomes.js';
 import type { BatchLogger, ProcessRecord, RecordOutcome, SkipReason } from '../types.js';
+import { Budget } from './budget.js';
 import { combineHooks, type Feature, type InvocationHooks } from './hooks.js';
 import type { HostedInvocation, InvocationHost } from './host.js';
 import type { ReadEvent } from './readEvent.js';
@@ -61,7 +62,16 @@ export class Invocation implements HostedInvocation {
     this.outcomes = new Array(this.count);
     this.clock = clockOf(context);
     this.startedAt = this.clock.now();
-    this.deadline = Deadline.of(context, this.clock, options.timeoutMarginMs);
+    const followedByCalls =
+      options.idempotency !== undefined ||
+      options.failurePolicy.backoff !== undefined ||
+      options.failurePolicy.onPermanentFailure !== 'retry';
+    this.deadline = Deadline.of(
+      context,
+      this.clock,
+      options.timeoutMarginMs,
+      followedByCalls ? Budget.reserveFor(options.timeoutMarginMs) : 0,
+    );
     this.started = this.deadline === undefined && host === undefined ? undefined : new Uint8Array(this.count);
     this.logger = options.logger;
     this.idempotency =
@@ -85,9 +95,14 @@ export class Invocation implements HostedInvocation {
     return this.host === undefined ? this.signal : this.host.signal(index);
   }
 
+  /** Why a record still running when the run concluded fails: its host signal's reason, or the deadline's. */
+  interruptedBy(index: number): unknown {
+    return this.host === undefined ? this.deadline?.reason : this.host.signal(index).reason;
+  }
+
   /** Why records that never started did not: the host stopped, or time ran out. */
   get notStartedReason(): SkipReason {
-    return this.host !== undefined && this.deadline?.signal.aborted !== true ? 'shutdown' : 'timeout';
+    return this.host !== undefined && this.deadline?.isExpired !== true ? 'shutdown' : 'timeout';
   }
 
   /** Whether the run is over: outcomes no longer change. */

@@ -1,6 +1,9 @@
 import type { SQSRecord } from 'aws-lambda';
 import { InvalidEventError } from '../errors.js';
 import { describeValue } from '../optionChecks.js';
+import { messageGroupIdOf } from '../recordFields.js';
+
+export { messageGroupIdOf, receiveCountOf } from '../recordFields.js';
 
 /**
  * Phase 1, read the event. What the rest of the invocation relies on, taken
@@ -56,16 +59,4 @@ export function readEvent(event: unknown): ReadEvent {
     ids,
     groups: fifo ? (records as SQSRecord[]).map(messageGroupIdOf) : undefined,
   };
-}
-
-/** `ApproximateReceiveCount` as a number; 1 when the attribute is missing or not a positive integer. */
-export function receiveCountOf(record: SQSRecord): number {
-  const count = Number(record.attributes?.ApproximateReceiveCount);
-  return Number.isSafeInteger(count) && count > 0 ? count : 1;
-}
-
-/** The FIFO message group id, if the record has one. */
-export function messageGroupIdOf(record: SQSRecord): string | undefined {
-  const id = record.attributes?.MessageGroupId;
-  return typeof id === 'string' ? id : undefined;
 }

@@ -5,6 +5,7 @@ import { Budget } from './budget.js';
 import { claimKeys } from './claimKeys.js';
 import { completeClaims } from './completeClaims.js';
 import { conclude } from './conclude.js';
+import { whenReady } from './hooks.js';
 import type { InvocationHost } from './host.js';
 import { type Engine, Invocation } from './invocation.js';
 import { parseBodies } from './parseBodies.js';
@@ -36,6 +37,12 @@ export function runInvocation(
   engine: Engine,
   host?: InvocationHost,
 ): Promise<BatchResult> {
+  const loading = whenReady(engine.features);
+  if (loading !== undefined) {
+    // A feature's code is still being imported (first invocation only): start once it is there, or without it.
+    const start = () => runInvocation(event, context, engine, host);
+    return loading.then(start, start);
+  }
   let invocation: Invocation;
   try {
     const read = readEvent(event);
@@ -56,7 +63,12 @@ export function runInvocation(
   );
 }
 
-/** Phases 2 to 4, raced against the deadline and the host's `abandoned`, when there are. */
+/**
+ * Phases 2 to 4, raced against the deadline when there is one, and the
+ * host's `abandoned`. A run that finishes without leaving the microtask queue
+ * (work that never waits on I/O) needs no timer; one still going after a turn
+ * of the event loop arms it.
+ */
 function run(invocation: Invocation): Promise<unknown> {
   const ran =
     invocation.idempotency === undefined
@@ -65,9 +77,23 @@ function run(invocation: Invocation): Promise<unknown> {
           claimKeys(invocation, parsed).then(() => runRecords(invocation, parsed)),
         );
   const { deadline, host } = invocation;
-  if (host !== undefined)
-    return Promise.race(deadline === undefined ? [ran, host.abandoned] : [ran, deadline.expired, host.abandoned]);
-  return deadline === undefined ? ran : Promise.race([ran, deadline.expired]);
+  if (deadline === undefined && host === undefined) return ran;
+  return new Promise((resolve, reject) => {
+    const going = deadline === undefined ? undefined : setImmediate(() => deadline.arm());
+    const end = (): void => {
+      if (going !== undefined) clearImmediate(going);
+    };
+    const stop = (): void => {
+      end();
+      resolve(undefined);
+    };
+    ran.then(stop, (error: unknown) => {
+      end();
+      reject(error);
+    });
+    deadline?.onExpire(stop);
+    host?.abandoned.then(stop);
+  });
 }
 
 /** Phases 5 to 8. Synchronous when there is neither failure policy nor idempotency. */

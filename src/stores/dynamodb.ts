@@ -14,8 +14,10 @@ import {
   type IdempotencyCompletion,
   type IdempotencyRelease,
   type IdempotencyStore,
+  IdempotencyStoreError,
   InvalidOptionsError,
 } from 'sqs-partial-batch';
+import { keyRefusal, partitionByKey, quoteKey, refusedMessage } from '../idempotency/keys.js';
 
 /**
  * Options of {@link DynamoDBIdempotencyStore}.
@@ -47,6 +49,23 @@ export interface DynamoDBIdempotencyStoreOptions {
 const BATCH_WRITE_LIMIT = 25;
 /** Attempts for unprocessed batch writes and claim races before giving up. */
 const ATTEMPTS = 5;
+/** DynamoDB's limit for a partition key, in bytes of UTF-8. */
+const MAX_KEY_BYTES = 2048;
+
+/**
+ * Why this store refuses `key` without asking DynamoDB: it is not
+ * well-formed UTF-16 (see `keyRefusal`), or too long for a partition key (one
+ * such key in a `BatchWriteItem` would fail the 24 others with it).
+ */
+function dynamoRefusal(key: string): string | undefined {
+  const refusal = keyRefusal(key);
+  if (refusal !== undefined) return refusal;
+  const bytes = Buffer.byteLength(key, 'utf8');
+  if (bytes > MAX_KEY_BYTES) {
+    return `Idempotency key ${quoteKey(key)} is ${bytes} bytes in UTF-8; a DynamoDB partition key holds at most ${MAX_KEY_BYTES}`;
+  }
+  return undefined;
+}
 
 // Item: { [keyAttribute]: S, state: 'IN_PROGRESS' | 'COMPLETED', token: S, untilMs: N (epoch ms),
 //         payloadHash?: S, [ttlAttribute]: N (epoch seconds, for DynamoDB TTL) }
@@ -96,11 +115,18 @@ export class DynamoDBIdempotencyStore implements IdempotencyStore {
   }
 
   claim(claims: readonly IdempotencyClaim[], now: number): Promise<readonly ClaimResult[]> {
-    return Promise.all(claims.map((claim) => this.claimOne(claim, now)));
+    return Promise.all(
+      claims.map((claim): ClaimResult | Promise<ClaimResult> => {
+        const refusal = dynamoRefusal(claim.key);
+        if (refusal !== undefined) return { status: 'error', error: new IdempotencyStoreError('claim', refusal) };
+        return this.claimOne(claim, now);
+      }),
+    );
   }
 
   async complete(completions: readonly IdempotencyCompletion[], _now?: number): Promise<void> {
-    const requests: WriteRequest[] = completions.map(({ key, token, expiresAt, payloadHash }) => ({
+    const { accepted, refused } = partitionByKey(completions, dynamoRefusal);
+    const requests: WriteRequest[] = accepted.map(({ key, token, expiresAt, payloadHash }) => ({
       PutRequest: { Item: this.item(key, 'COMPLETED', token, expiresAt, payloadHash) },
     }));
     const chunks: Array<Promise<void>> = [];
@@ -108,11 +134,13 @@ export class DynamoDBIdempotencyStore implements IdempotencyStore {
       chunks.push(this.batchWrite(requests.slice(i, i + BATCH_WRITE_LIMIT)));
     }
     await Promise.all(chunks);
+    if (refused.length > 0) throw new IdempotencyStoreError('complete', refusedMessage('complete', refused));
   }
 
   async release(releases: readonly IdempotencyRelease[]): Promise<void> {
+    const { accepted, refused } = partitionByKey(releases, dynamoRefusal);
     await Promise.all(
-      releases.map(async ({ key, token }) => {
+      accepted.map(async ({ key, token }) => {
         try {
           await this.client.send(
             new DeleteItemCommand({
@@ -128,6 +156,7 @@ export class DynamoDBIdempotencyStore implements IdempotencyStore {
         }
       }),
     );
+    if (refused.length > 0) throw new IdempotencyStoreError('release', refusedMessage('release', refused));
   }
 
   private async claimOne(claim: IdempotencyClaim, now: number): Promise<ClaimResult> {
@@ -168,7 +197,10 @@ export class DynamoDBIdempotencyStore implements IdempotencyStore {
       }
       return {
         status: 'error',
-        error: new Error(`Could not claim ${JSON.stringify(key)}: it kept changing under concurrent claims`),
+        error: new IdempotencyStoreError(
+          'claim',
+          `Could not claim key ${quoteKey(key)}: it kept changing under concurrent claims (${ATTEMPTS} attempts)`,
+        ),
       };
     } catch (error) {
       return { status: 'error', error };

@@ -5,8 +5,10 @@ import {
   type IdempotencyCompletion,
   type IdempotencyRelease,
   type IdempotencyStore,
+  IdempotencyStoreError,
   InvalidOptionsError,
 } from 'sqs-partial-batch';
+import { keyRefusal, partitionByKey, quoteKey, refusedMessage } from '../idempotency/keys.js';
 
 /**
  * The one method this store needs from an ioredis client (`Redis` or `Cluster`).
@@ -159,11 +161,17 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     if (typeof keyPrefix !== 'string') {
       throw new InvalidOptionsError(`Expected \`keyPrefix\` to be a string, got ${describe(keyPrefix)}`);
     }
+    if (keyRefusal(keyPrefix) !== undefined) {
+      throw new InvalidOptionsError(
+        `Expected \`keyPrefix\` to be well-formed UTF-16 (no lone surrogate), got ${JSON.stringify(keyPrefix)}`,
+      );
+    }
     this.prefix = keyPrefix;
   }
 
   async claim(claims: readonly IdempotencyClaim[], now: number): Promise<readonly ClaimResult[]> {
-    const replies = await this.chunked(claims, (chunk) =>
+    const { accepted, refused } = partitionByKey(claims);
+    const replies = await this.chunked(accepted, (chunk) =>
       this.run(
         SCRIPTS.claim,
         chunk.map((c) => c.key),
@@ -173,11 +181,18 @@ export class RedisIdempotencyStore implements IdempotencyStore {
         ],
       ),
     );
-    return replies.map(parseClaimReply);
+    if (refused.length === 0) return replies.map(parseClaimReply);
+    let next = 0;
+    return claims.map((claim): ClaimResult => {
+      const refusal = keyRefusal(claim.key);
+      if (refusal !== undefined) return { status: 'error', error: new IdempotencyStoreError('claim', refusal) };
+      return parseClaimReply(replies[next++]);
+    });
   }
 
   async complete(completions: readonly IdempotencyCompletion[], now: number = Date.now()): Promise<void> {
-    await this.chunked(completions, async (chunk) => {
+    const { accepted, refused } = partitionByKey(completions);
+    await this.chunked(accepted, async (chunk) => {
       await this.run(
         SCRIPTS.complete,
         chunk.map((c) => c.key),
@@ -188,10 +203,12 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       );
       return [];
     });
+    if (refused.length > 0) throw new IdempotencyStoreError('complete', refusedMessage('complete', refused));
   }
 
   async release(releases: readonly IdempotencyRelease[]): Promise<void> {
-    await this.chunked(releases, async (chunk) => {
+    const { accepted, refused } = partitionByKey(releases);
+    await this.chunked(accepted, async (chunk) => {
       await this.run(
         SCRIPTS.release,
         chunk.map((r) => r.key),
@@ -199,9 +216,11 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       );
       return [];
     });
+    if (refused.length > 0) throw new IdempotencyStoreError('release', refusedMessage('release', refused));
   }
 
   private async chunked<T, R>(items: readonly T[], call: (chunk: readonly T[]) => Promise<readonly R[]>): Promise<R[]> {
+    if (items.length === 0) return [];
     if (items.length <= CHUNK) return [...(await call(items))];
     const calls: Array<Promise<readonly R[]>> = [];
     for (let i = 0; i < items.length; i += CHUNK) calls.push(call(items.slice(i, i + CHUNK)));
@@ -228,7 +247,17 @@ function parseClaimReply(reply: unknown): ClaimResult {
   const payloadHash = hash === undefined || hash === '' ? undefined : hash;
   if (state === 'c') return { status: 'completed', payloadHash };
   if (state === 'p') return { status: 'in-progress', inProgressUntil: Number(until), payloadHash };
-  return { status: 'error', error: new Error(`Unexpected Redis reply for a claim: ${JSON.stringify(reply)}`) };
+  return {
+    status: 'error',
+    error: new IdempotencyStoreError('claim', `Unexpected Redis reply for a claim: ${describeReply(reply)}`),
+  };
+}
+
+/** A reply as messages quote it: its type, and for a string its first characters (`quoteKey` shortens it). */
+function describeReply(reply: unknown): string {
+  if (typeof reply === 'string') return quoteKey(reply);
+  if (Buffer.isBuffer(reply)) return `a ${reply.length}-byte buffer`;
+  return reply === null ? 'null' : Array.isArray(reply) ? 'an array' : typeof reply;
 }
 
 function describe(value: unknown): string {

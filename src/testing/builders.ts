@@ -1,5 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import {
+  bodyText,
+  booleanOption,
+  checkGroupId,
+  describeValue,
+  finiteAtLeast,
+  invalid,
+  optionsObject,
+} from './checks.js';
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
@@ -8,14 +17,28 @@ const FIFO_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:orders.fifo`;
 
 let receipts = 0;
 
+const RECORD_KEYS = [
+  'messageId',
+  'receiptHandle',
+  'attributes',
+  'messageAttributes',
+  'md5OfBody',
+  'eventSource',
+  'eventSourceARN',
+  'awsRegion',
+] as const;
+
 /**
  * Builds one SQS record shaped like the ones Lambda delivers: a fresh
  * messageId and receipt handle, `md5OfBody`, the usual attributes and a
  * standard-queue ARN. Object bodies are JSON-encoded; strings are kept as is.
  *
  * @param body - The body: a string, or any value to JSON-encode.
- * @param overrides - Fields to replace (`attributes` replaces them all).
+ * @param overrides - Fields to replace (`attributes` replaces them all). The
+ *   body is the first argument, not an override.
  * @returns An `SQSRecord`.
+ * @throws InvalidOptionsError for a body JSON cannot encode, or an unknown
+ *   or misplaced override key (such as `body`).
  * @example
  * ```ts
  * import { sqsRecord } from 'sqs-partial-batch/testing';
@@ -23,8 +46,18 @@ let receipts = 0;
  * const record = sqsRecord({ orderId: 'o-1' }, { messageId: 'm-1' });
  * ```
  */
-export function sqsRecord(body: unknown, overrides: Partial<SQSRecord> = {}): SQSRecord {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
+export function sqsRecord(body: unknown, overrides: Partial<Omit<SQSRecord, 'body'>> = {}): SQSRecord {
+  if (typeof overrides === 'object' && overrides !== null && 'body' in overrides) {
+    invalid('Expected the body as the first argument of `sqsRecord`, not as the override `body`');
+  }
+  const fields = optionsObject(overrides, 'the overrides of `sqsRecord`', RECORD_KEYS);
+  for (const key of ['attributes', 'messageAttributes'] as const) {
+    const value = fields[key];
+    if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+      invalid(`Expected \`${key}\` to be an object, got ${describeValue(value)}`);
+    }
+  }
+  const text = bodyText('body', body);
   const now = String(Date.now());
   receipts++;
   return {
@@ -42,7 +75,7 @@ export function sqsRecord(body: unknown, overrides: Partial<SQSRecord> = {}): SQ
     eventSource: 'aws:sqs',
     eventSourceARN: STANDARD_ARN,
     awsRegion: REGION,
-    ...overrides,
+    ...(fields as Partial<SQSRecord>),
   };
 }
 
@@ -58,13 +91,27 @@ export function sqsRecord(body: unknown, overrides: Partial<SQSRecord> = {}): SQ
  * ```
  */
 export interface SqsEventOptions {
-  /** Build a FIFO event (default: true when `queueArn` ends in `.fifo`). */
-  readonly fifo?: boolean;
-  /** The queue ARN of every record. */
-  readonly queueArn?: string;
-  /** FIFO message group of every record, or a function of its position. @default 'group-1' */
-  readonly groupId?: string | ((index: number) => string);
+  /**
+   * Build a FIFO event. Must agree with `queueArn` when both are given.
+   * @default true when `queueArn` ends in `.fifo`, else false
+   */
+  readonly fifo?: boolean | undefined;
+  /**
+   * The queue ARN of every record (`arn:aws:sqs:<region>:<account>:<name>`);
+   * records take their `awsRegion` from it.
+   * @default `arn:aws:sqs:eu-west-1:123456789012:orders` (plus `.fifo`)
+   */
+  readonly queueArn?: string | undefined;
+  /**
+   * FIFO message group of every record (1 to 128 characters), or a function
+   * of its position. Only for FIFO events; with an explicit `fifo: false` it
+   * is ignored, so one call can build either kind.
+   * @default 'group-1'
+   */
+  readonly groupId?: string | ((index: number) => string) | undefined;
 }
+
+const SQS_ARN = /^arn:aws[a-z-]*:sqs:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,80}(?:\.fifo)?)$/;
 
 /**
  * Builds an SQS event from records or bodies. FIFO events give each record a
@@ -74,6 +121,10 @@ export interface SqsEventOptions {
  * @param items - `SQSRecord`s, bodies, or both.
  * @param options - See {@link SqsEventOptions}.
  * @returns An `SQSEvent`.
+ * @throws InvalidOptionsError for items that are not an array, a body JSON
+ *   cannot encode, an unknown option or bad value, a `queueArn` that is not
+ *   an SQS queue ARN, `fifo` contradicting `queueArn`, or a `groupId` for a
+ *   standard-queue event.
  * @example
  * ```ts
  * import { sqsEvent } from 'sqs-partial-batch/testing';
@@ -82,12 +133,49 @@ export interface SqsEventOptions {
  * ```
  */
 export function sqsEvent(items: readonly unknown[], options: SqsEventOptions = {}): SQSEvent {
-  const fifo = options.fifo ?? options.queueArn?.endsWith('.fifo') ?? false;
-  const arn = options.queueArn ?? (fifo ? FIFO_ARN : STANDARD_ARN);
+  if (!Array.isArray(items)) {
+    invalid(`Expected the items of \`sqsEvent\` to be an array of records or bodies, got ${describeValue(items)}`);
+  }
+  const input = optionsObject(options, 'the options of `sqsEvent`', ['fifo', 'queueArn', 'groupId']);
+  const explicitFifo = booleanOption('fifo', input.fifo);
+  const { queueArn, groupId } = input;
+  let region = REGION;
+  if (queueArn !== undefined) {
+    const match = typeof queueArn === 'string' ? SQS_ARN.exec(queueArn) : null;
+    if (match === null) {
+      invalid(
+        `Expected \`queueArn\` to be an SQS queue ARN (arn:aws:sqs:<region>:<12-digit account>:<queue name>), got ${describeValue(queueArn)}`,
+      );
+    }
+    region = match[1] as string;
+  }
+  const arnIsFifo = typeof queueArn === 'string' ? queueArn.endsWith('.fifo') : undefined;
+  if (explicitFifo !== undefined && arnIsFifo !== undefined && explicitFifo !== arnIsFifo) {
+    invalid(
+      explicitFifo
+        ? `Expected \`queueArn\` to name a FIFO queue (ending in .fifo) with \`fifo: true\`, got ${describeValue(queueArn)}`
+        : `Expected \`queueArn\` to name a standard queue with \`fifo: false\`, got ${describeValue(queueArn)}, a FIFO queue`,
+    );
+  }
+  const fifo = explicitFifo ?? arnIsFifo ?? false;
+  if (groupId !== undefined) {
+    if (typeof groupId !== 'function') checkGroupId('groupId', groupId);
+    if (!fifo && explicitFifo === undefined) {
+      invalid(
+        'Expected no `groupId` for a standard-queue event: message groups are for FIFO events (set `fifo: true`, or a `queueArn` ending in .fifo)',
+      );
+    }
+  }
+  const arn = (queueArn as string | undefined) ?? (fifo ? FIFO_ARN : STANDARD_ARN);
   const Records = items.map((item, index): SQSRecord => {
-    const record = isRecord(item) ? { ...item, eventSourceARN: arn } : sqsRecord(item, { eventSourceARN: arn });
+    const record = isRecord(item)
+      ? { ...item, eventSourceARN: arn, awsRegion: region }
+      : sqsRecord(item, { eventSourceARN: arn, awsRegion: region });
     if (!fifo) return record;
-    const group = typeof options.groupId === 'function' ? options.groupId(index) : (options.groupId ?? 'group-1');
+    const group =
+      typeof groupId === 'function'
+        ? checkGroupId(`groupId(${index})`, (groupId as (index: number) => unknown)(index))
+        : ((groupId as string | undefined) ?? 'group-1');
     return {
       ...record,
       attributes: {
@@ -106,11 +194,29 @@ function isRecord(item: unknown): item is SQSRecord {
 }
 
 /**
+ * Options of {@link lambdaContext}.
+ *
+ * @example
+ * ```ts
+ * import { lambdaContext, type LambdaContextOptions } from 'sqs-partial-batch/testing';
+ *
+ * const options: LambdaContextOptions = { remainingMs: 5000 };
+ * const context = lambdaContext(options);
+ * ```
+ */
+export interface LambdaContextOptions {
+  /** Milliseconds left at creation, a finite number >= 0. @default 30000 */
+  readonly remainingMs?: number | undefined;
+}
+
+/**
  * Builds a Lambda context whose `getRemainingTimeInMillis()` counts down in
  * real time (or with a faked `Date`) from `remainingMs`.
  *
- * @param options - `remainingMs`: time left at creation. @default 30000
+ * @param options - See {@link LambdaContextOptions}.
  * @returns A Lambda `Context`.
+ * @throws InvalidOptionsError for an unknown option or a `remainingMs` that
+ *   is not a finite number >= 0.
  * @example
  * ```ts
  * import { lambdaContext, sqsEvent } from 'sqs-partial-batch/testing';
@@ -118,8 +224,9 @@ function isRecord(item: unknown): item is SQSRecord {
  * const response = await handler(sqsEvent(['a']), lambdaContext({ remainingMs: 5000 }));
  * ```
  */
-export function lambdaContext(options: { readonly remainingMs?: number } = {}): Context {
-  const deadline = Date.now() + (options.remainingMs ?? 30_000);
+export function lambdaContext(options: LambdaContextOptions = {}): Context {
+  const input = optionsObject(options, 'the options of `lambdaContext`', ['remainingMs']);
+  const deadline = Date.now() + (finiteAtLeast('remainingMs', input.remainingMs, 0) ?? 30_000);
   const functionName = 'sqs-consumer';
   return {
     callbackWaitsForEmptyEventLoop: true,

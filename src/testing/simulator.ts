@@ -1,79 +1,18 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { CLOCK } from '../clock.js';
+import { bodyText } from './checks.js';
 import { type ClockOwner, VirtualClock } from './clock.js';
+import {
+  type QueueSimulatorOptions,
+  type ResolvedSimulatorOptions,
+  type RunOptions,
+  resolveRunOptions,
+  resolveSendOptions,
+  resolveSimulatorOptions,
+  type SendOptions,
+} from './options.js';
 import { type SimulatedMessage, SimulatedQueue } from './queue.js';
 import { SeededRandom } from './random.js';
-
-/**
- * Options of {@link QueueSimulator}; every one has a default.
- *
- * @example
- * ```ts
- * import { QueueSimulator, type QueueSimulatorOptions } from 'sqs-partial-batch/testing';
- *
- * const options: QueueSimulatorOptions = { seed: 7, fifo: true, maxReceiveCount: 3, batchSize: 10, maxConcurrency: 5 };
- * const sim = new QueueSimulator(options);
- * ```
- */
-export interface QueueSimulatorOptions {
-  /** Seed of every random choice (ids, duplicates, faults). @default 1 */
-  readonly seed?: number;
-  /** A FIFO queue (name ends in `.fifo`); every message then needs a group id. @default false */
-  readonly fifo?: boolean;
-  /** Queue name. @default 'simulated' (plus `.fifo`) */
-  readonly queueName?: string;
-  /** Visibility timeout of the queue. @default 30 */
-  readonly visibilityTimeoutSeconds?: number;
-  /** Redrive policy: deliveries before the next receive moves a message to the DLQ. @default undefined (no DLQ) */
-  readonly maxReceiveCount?: number;
-  /** Event source mapping batch size. @default 10 */
-  readonly batchSize?: number;
-  /** Event source mapping batching window: wait this long for a full batch. @default 0 */
-  readonly batchWindowSeconds?: number;
-  /** Event source mapping maximum concurrency: invocations at once. @default 5 */
-  readonly maxConcurrency?: number;
-  /** Function timeout; a handler still running then has timed out. @default 30 */
-  readonly functionTimeoutSeconds?: number;
-  /**
-   * Standard queues: share of receives after which a copy of the message is
-   * delivered again: at once (often to a concurrent invocation) or later
-   * within the visibility timeout, with its own receive count. @default 0
-   */
-  readonly duplicateRate?: number;
-  /**
-   * Share of invocations whose execution environment dies at a random moment
-   * before replying (out of memory, a crashed runtime): the reply is lost and
-   * the whole batch comes back after the visibility timeout. @default 0
-   */
-  readonly crashRate?: number;
-  /** Simulated start time (epoch ms). @default 1_767_225_600_000 (2026-01-01) */
-  readonly startTime?: number;
-}
-
-/**
- * Options of {@link QueueSimulator.run}.
- *
- * @example
- * ```ts
- * import type { RunOptions } from 'sqs-partial-batch/testing';
- *
- * const options: RunOptions = { maxSimulatedMs: 3_600_000, progressEvery: 100, onProgress: (r) => console.log(r.deletions) };
- * ```
- */
-export interface RunOptions {
-  /** Stop after this much simulated time, even if messages remain. @default no limit */
-  readonly maxSimulatedMs?: number | undefined;
-  /** Called with the results so far every `progressEvery` invocations. */
-  readonly onProgress?: ((result: SimulationResult) => void) | undefined;
-  /** @default 500 */
-  readonly progressEvery?: number | undefined;
-  /**
-   * Real milliseconds an invocation may wait on something other than the
-   * simulated clock (real I/O) before the run fails as stalled.
-   * @default 10000
-   */
-  readonly stallMs?: number | undefined;
-}
 
 /** How the event source mapping read one invocation's end. */
 export type InvocationResult = 'replied' | 'error' | 'timeout' | 'crash' | 'invalid-response';
@@ -163,9 +102,7 @@ export class QueueSimulator {
   readonly clock: VirtualClock;
   readonly queue: SimulatedQueue;
   private readonly random: SeededRandom;
-  private readonly settings: Required<
-    Omit<QueueSimulatorOptions, 'maxReceiveCount' | 'seed' | 'queueName' | 'fifo' | 'startTime'>
-  >;
+  private readonly settings: ResolvedSimulatorOptions;
   private readonly running = new Set<Invocation>();
   private readonly log: BatchLogEntry[] = [];
   private invocations = 0;
@@ -181,26 +118,22 @@ export class QueueSimulator {
   };
   private windowOpenedAt: number | undefined;
 
+  /**
+   * @param options - See {@link QueueSimulatorOptions}.
+   * @throws InvalidOptionsError for an unknown option, a bad value, or a
+   *   setting SQS or Lambda would refuse (such as a visibility timeout shorter
+   *   than the function timeout).
+   */
   constructor(options: QueueSimulatorOptions = {}) {
-    const fifo = options.fifo ?? false;
-    this.random = new SeededRandom(options.seed ?? 1);
-    this.clock = new VirtualClock(options.startTime ?? 1_767_225_600_000);
-    this.settings = {
-      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
-      batchSize: options.batchSize ?? 10,
-      batchWindowSeconds: options.batchWindowSeconds ?? 0,
-      maxConcurrency: options.maxConcurrency ?? 5,
-      functionTimeoutSeconds: options.functionTimeoutSeconds ?? 30,
-      duplicateRate: fifo ? 0 : (options.duplicateRate ?? 0),
-      crashRate: options.crashRate ?? 0,
-    };
-    const name = options.queueName ?? 'simulated';
+    this.settings = resolveSimulatorOptions(options);
+    this.random = new SeededRandom(this.settings.seed);
+    this.clock = new VirtualClock(this.settings.startTime);
     this.queue = new SimulatedQueue(
       {
-        name: fifo && !name.endsWith('.fifo') ? `${name}.fifo` : name,
-        fifo,
+        name: this.settings.queueName,
+        fifo: this.settings.fifo,
         visibilityTimeoutMs: this.settings.visibilityTimeoutSeconds * 1000,
-        maxReceiveCount: options.maxReceiveCount,
+        maxReceiveCount: this.settings.maxReceiveCount,
         region: 'eu-west-1',
         accountId: '123456789012',
       },
@@ -211,28 +144,45 @@ export class QueueSimulator {
 
   /**
    * Sends a message (objects are JSON-encoded); FIFO queues need `groupId`.
+   * @param body - A string, or any value to JSON-encode.
+   * @param options - See {@link SendOptions}.
    * @returns Its message id.
+   * @throws InvalidOptionsError for a body JSON cannot encode, a FIFO message
+   *   without `groupId`, or a `groupId` on a standard queue.
    */
-  send(body: unknown, options: { readonly groupId?: string } = {}): string {
-    return this.queue.send(typeof body === 'string' ? body : JSON.stringify(body), options.groupId);
+  send(body: unknown, options: SendOptions = {}): string {
+    const groupId = resolveSendOptions(options, this.settings.fifo);
+    return this.queue.send(bodyText('body', body), groupId);
   }
 
   /**
    * Runs the event source mapping with `handler` until every message is
    * deleted or dead-lettered, or `maxSimulatedMs` has passed.
+   * @param handler - Any Lambda handler for SQS events.
+   * @param options - See {@link RunOptions}.
+   * @returns What happened, as a {@link SimulationResult}.
+   * @throws InvalidOptionsError for a handler that is not a function or bad
+   *   options; an `Error` when an invocation waits on real I/O for longer than `stallMs`.
    */
   async run(handler: SimulatedHandler, options: RunOptions = {}): Promise<SimulationResult> {
+    const { maxSimulatedMs, onProgress, progressEvery, stallMs } = resolveRunOptions(handler, options);
     const started = performance.now();
     const startedAt = this.clock.now();
-    const stopAt = startedAt + (options.maxSimulatedMs ?? Number.POSITIVE_INFINITY);
+    const stopAt = startedAt + maxSimulatedMs;
     let lastProgress = 0;
+    let reported = '';
+    const report = () => {
+      const result = this.result(startedAt, started);
+      reported = `${result.invocations}/${result.deletions}/${result.dlqMoves}`;
+      onProgress?.(result);
+    };
     for (;;) {
       const before = this.invocations + this.log.length;
       this.dispatch(handler);
-      await this.quiesce(options.stallMs ?? 10_000);
-      if (options.onProgress && this.invocations - lastProgress >= (options.progressEvery ?? 500)) {
+      await this.quiesce(stallMs);
+      if (onProgress && this.invocations - lastProgress >= progressEvery) {
         lastProgress = this.invocations;
-        options.onProgress(this.result(startedAt, started));
+        report();
       }
       // Invocations that started or ended may let pollers take more work at this same instant.
       if (this.invocations + this.log.length !== before) continue;
@@ -241,7 +191,10 @@ export class QueueSimulator {
       if (next === undefined || next > stopAt) break;
       this.clock.advanceTo(next);
     }
-    return this.result(startedAt, started);
+    const result = this.result(startedAt, started);
+    // A last report, so that progress ends on the final state (messages can move to the DLQ after the last invocation).
+    if (onProgress && reported !== `${result.invocations}/${result.deletions}/${result.dlqMoves}`) onProgress(result);
+    return result;
   }
 
   /** Starts invocations while pollers are free and messages are available. */

@@ -2,38 +2,58 @@
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { coldTable, measureColdImports } from './cold.js';
+import { coldStartTable, measureColdStart } from './coldStart.js';
 import { consumerTable, measureConsumers } from './consumer.js';
 import { idempotencyTable, measureIdempotency } from './idempotency.js';
 import { measureMemory } from './memory.js';
-import { measureOverhead, overheadTables } from './overhead.js';
+import { measureStoreEviction, storeEvictionTable } from './memoryStore.js';
+import { budgetChecks, budgetTable, type Cell, measureOverhead, overheadTables } from './overhead.js';
 import { sizeTable } from './size.js';
 
 const root = resolve(process.cwd()); // npm runs scripts from the package root
 const quick = process.argv.includes('--quick');
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const section = (title: string, body: string) => console.log(`\n## ${title}\n\n${body}\n`);
+const wanted = (name: string) => only === undefined || only.split(',').includes(name);
 
 console.log(
   `# Benchmark run\n\nNode ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} x ${cpus().length}, ${new Date().toISOString()}`,
 );
-section(
-  'Per-record overhead (zod validation)',
-  overheadTables(
-    await measureOverhead(
-      [
-        { work: 'no-op', sizes: [10, 100, 10_000] },
-        { work: '1 ms timer', sizes: [10, 100] },
-      ],
-      quick ? 200 : 1000,
-      quick ? 30 : 200,
-    ),
-  ),
-);
-section('Cold import', coldTable(measureColdImports(quick ? 3 : 11, root), quick ? 3 : 11));
-section('Bundle size of a minimal handler (esbuild, minified, AWS SDK external)', await sizeTable(root));
-section('Idempotency cost per 10-record batch', idempotencyTable(await measureIdempotency(quick ? 10 : 50)));
-section('Memory', await measureMemory());
-const consumerMessages = quick ? 1000 : 3000;
-section(
-  'Consumer throughput on the emulator (10 ms of work per record)',
-  consumerTable(await measureConsumers(root, quick ? 1 : 3, consumerMessages), consumerMessages),
-);
+
+if (wanted('overhead')) {
+  // As Lambda calls a handler: with a context, batches of 10 (the event source mapping's default), 100 and 10,000.
+  const cells: Cell[] = [];
+  for (const size of [10, 100, 10_000]) {
+    for (const mode of ['sequential', 'concurrency 10'] as const) {
+      for (const mix of ['all valid', '6% failing'] as const) cells.push({ work: 'no-op', size, mode, mix });
+    }
+  }
+  cells.push({ work: 'no-op', size: 10, mode: 'sequential', mix: 'all invalid JSON' });
+  cells.push({ work: 'no-op', size: 100, mode: 'sequential', mix: 'all invalid JSON' });
+  cells.push({ work: '1 ms timer', size: 10, mode: 'concurrency 10', mix: '6% failing' });
+  const rows = await measureOverhead(cells, quick ? 200 : 1000, quick ? 30 : 200);
+  const checks = budgetChecks(rows);
+  section('Budgets (per-record overhead, production call shape)', budgetTable(checks));
+  section('Per-record overhead (zod validation, Lambda context, called as Lambda calls it)', overheadTables(rows));
+  const missed = checks.filter((c) => !c.met).length;
+  console.log(missed === 0 ? 'Every budget met.' : `${missed} budget(s) not met.`);
+}
+if (wanted('cold')) {
+  const runs = quick ? 5 : 21;
+  section('Cold start (whole process, one invocation)', coldStartTable(measureColdStart(runs, root), runs));
+  section('Cold import', coldTable(measureColdImports(quick ? 3 : 11, root), quick ? 3 : 11));
+}
+if (wanted('size'))
+  section('Bundle size of a minimal handler (esbuild, minified, AWS SDK external)', await sizeTable(root));
+if (wanted('idempotency')) {
+  section('Idempotency cost per 10-record batch', idempotencyTable(await measureIdempotency(quick ? 10 : 50)));
+}
+if (wanted('memory')) section('Memory', await measureMemory());
+if (wanted('memory')) section('Memory store eviction', storeEvictionTable(await measureStoreEviction(quick ? 14 : 30)));
+if (wanted('consumer')) {
+  const messages = quick ? 1000 : 3000;
+  section(
+    'Consumer throughput on the emulator (10 ms of work per record)',
+    consumerTable(await measureConsumers(root, quick ? 1 : 3, messages), messages),
+  );
+}

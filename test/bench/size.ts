@@ -30,6 +30,7 @@ export async function measureSize(name: string, cwd: string): Promise<{ minified
     tsconfigRaw: {},
     alias: {
       'sqs-partial-batch/sqs': join(cwd, 'dist/sqs.js'),
+      'sqs-partial-batch/tracing': join(cwd, 'dist/tracing.js'),
       'sqs-partial-batch': join(cwd, 'dist/index.js'),
     },
     write: false,

@@ -219,6 +219,20 @@ describe.each(storeBackends())('idempotent handler semantics: $name', (backend) 
       expect(inBatch.outcomes.map((o) => o.status)).toEqual(['succeeded', 'failed']);
     });
 
+    it('keys built from bodies with lone surrogates never merge ({"orderId":"\\ud800"} and {"orderId":"\\udfff"})', async () => {
+      const { runs, processBatch } = charging({ ttlSeconds: 1 }); // leaves no key behind for long
+      const order = (id: string) => sqsEvent([sqsRecord(`{"orderId":"${id}","amountCents":1}`)]);
+
+      const first = await processBatch(order('\\ud800'));
+      const second = await processBatch(order('\\udfff'));
+      const replaced = await processBatch(order('\\ufffd'));
+
+      expect(first.outcomes[0]?.status).toBe('failed');
+      expect(second.outcomes[0]?.status).toBe('failed'); // never a duplicate of the first
+      expect(replaced.outcomes[0]?.status).toBe('succeeded');
+      expect([...runs.keys()]).toEqual(['\ufffd']);
+    });
+
     it('8. runs an expired completed key again', async () => {
       const { runs, processBatch } = charging({ ttlSeconds: 0.3 });
       const event = sqsEvent([{ orderId: 'o-8', amountCents: 1 }]);

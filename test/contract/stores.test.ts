@@ -159,6 +159,54 @@ describe.each(storeBackends())('store contract: $name', (backend) => {
       }
     });
 
+    it('refuses keys that are not well-formed UTF-16, so two distinct keys never merge', async () => {
+      // Stored as UTF-8, every lone surrogate becomes U+FFFD: "\ud800" and "\udfff" would be one key.
+      const now = Date.now();
+      const lone = ['\ud800', '\udfff', 'order-\ud83d', 'order-\ude00'];
+
+      const results = await store.claim(
+        [...lone.map((key, i) => claim(key, `t${i}`, now + 60_000)), claim('fine-\ufffd', 't', now + 60_000)],
+        now,
+      );
+
+      expect(results.map((r) => r.status)).toEqual(['error', 'error', 'error', 'error', 'claimed']);
+      for (const result of results.slice(0, 4)) {
+        expect((result as { error: Error }).error.message).toMatch(/is not well-formed UTF-16/);
+      }
+      // Nothing was written under what UTF-8 makes of them.
+      const replaced = ['\ufffd', 'order-\ufffd'].map((key) => claim(key, 'u', now + 60_000));
+      expect((await store.claim(replaced, now)).map((r) => r.status)).toEqual(['claimed', 'claimed']);
+    });
+
+    it('refuses such keys in complete and release too, writing the other keys of the call', async () => {
+      const now = Date.now();
+      const done = (key: string) => ({ key, token: 't', expiresAt: now + 60_000, payloadHash: 'h' });
+      await store.claim([claim('g-ok', 't', now + 60_000), claim('g-held', 't', now + 60_000)], now);
+
+      await expect(store.complete([done('\ud800'), done('g-ok')], now)).rejects.toThrow(/is not well-formed UTF-16/);
+      await expect(
+        store.release([
+          { key: '\udfff', token: 't' },
+          { key: 'g-held', token: 't' },
+        ]),
+      ).rejects.toThrow(/is not well-formed UTF-16/);
+
+      const after = await store.claim([claim('g-ok', 'u', now + 60_000), claim('g-held', 'u', now + 60_000)], now);
+      expect(after).toEqual([{ status: 'completed', payloadHash: 'h' }, { status: 'claimed' }]);
+    });
+
+    it('quotes a long key shortened in its errors', async () => {
+      const now = Date.now();
+      const key = `order-${'x'.repeat(3000)}\ud800`;
+
+      const [result] = await store.claim([claim(key, 't', now + 60_000)], now);
+
+      const { message } = (result as { error: Error }).error;
+      expect(message).toMatch(/key#[0-9a-f]{12} \(3,007 chars\)/);
+      expect(message).not.toContain('order-');
+      expect(message.length).toBeLessThan(300);
+    });
+
     it('accepts keys with any characters', async () => {
       const now = Date.now();
       const key = 'order|42 ünïcødé {tag} "quoted"';

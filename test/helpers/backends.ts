@@ -1,24 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createConnection } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { REDIS_URL, redisReachable } from './redis.js';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** True when something accepts TCP connections at the Redis URL. */
-export function redisReachable(url = REDIS_URL): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: hostname, port: Number(port || 6379) });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
+export { REDIS_URL, redisReachable } from './redis.js';
 
 /**
  * Whether to skip Redis suites: never in CI (they must fail when Redis is

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import type { IdempotencyStore } from '../../src/index.js';
@@ -6,6 +5,7 @@ import { MemoryIdempotencyStore } from '../../src/index.js';
 import { DynamoDBIdempotencyStore } from '../../src/stores/dynamodb.js';
 import { RedisIdempotencyStore } from '../../src/stores/redis.js';
 import { type Dynalite, REDIS_URL, skipRedis, startDynalite } from './backends.js';
+import { redisKeyPrefix } from './redis.js';
 
 /** One backend under test: `create()` gives a fresh, empty store. */
 export interface StoreBackend {
@@ -36,7 +36,7 @@ function ioredisBackend(): StoreBackend {
     async open() {
       client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
     },
-    create: async () => new RedisIdempotencyStore({ client: client as Redis, keyPrefix: `test:${randomUUID()}:` }),
+    create: async () => new RedisIdempotencyStore({ client: client as Redis, keyPrefix: redisKeyPrefix('contract') }),
     async close() {
       await client?.quit();
     },
@@ -55,7 +55,7 @@ function nodeRedisBackend(): StoreBackend {
     create: async () =>
       new RedisIdempotencyStore({
         client: client as ReturnType<typeof createClient>,
-        keyPrefix: `test:${randomUUID()}:`,
+        keyPrefix: redisKeyPrefix('contract'),
       }),
     async close() {
       await client?.quit();

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
@@ -8,6 +7,7 @@ import { DynamoDBIdempotencyStore } from '../../src/stores/dynamodb.js';
 import { type IoRedisLike, type NodeRedisLike, RedisIdempotencyStore } from '../../src/stores/redis.js';
 import { type Dynalite, REDIS_URL, skipRedis, startDynalite } from '../helpers/backends.js';
 import { failedIds, sqsEvent } from '../helpers/events.js';
+import { redisKeyPrefix } from '../helpers/redis.js';
 
 const bodies = (n: number, fail = -1) => Array.from({ length: n }, (_, i) => (i === fail ? 'fail' : `ok-${i}`));
 const processRecord = (record: { body: string }) => {
@@ -46,7 +46,7 @@ describe.skipIf(await skipRedis())('Redis round trips per batch', () => {
     '%s: one script call for the claims and one for the completions of a 10-record batch',
     async (name) => {
       const log: string[] = [];
-      const store = new RedisIdempotencyStore({ client: counted[name](log), keyPrefix: `rt:${randomUUID()}:` });
+      const store = new RedisIdempotencyStore({ client: counted[name](log), keyPrefix: redisKeyPrefix('roundtrips') });
       const handler = createBatchHandler(processRecord, { concurrency: 10, idempotency: { store } });
       await handler(sqsEvent(bodies(10))); // the server learns the scripts
       await handler(sqsEvent(bodies(10, 3)));
@@ -66,7 +66,7 @@ describe.skipIf(await skipRedis())('Redis round trips per batch', () => {
 
   it('sends a script once when the server does not know it (NOSCRIPT), then uses its SHA', async () => {
     const log: string[] = [];
-    const store = new RedisIdempotencyStore({ client: counted.ioredis(log), keyPrefix: `rt:${randomUUID()}:` });
+    const store = new RedisIdempotencyStore({ client: counted.ioredis(log), keyPrefix: redisKeyPrefix('roundtrips') });
     await io.call('SCRIPT', 'FLUSH');
 
     await store.claim(

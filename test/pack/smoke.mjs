@@ -1,52 +1,35 @@
 // Installs the packed package into a fresh project, the way a user does, and
 // checks that it can be imported and required, that its types resolve (with
-// the schema's type reaching record.body), and that the README's quick start
-// type-checks and runs unchanged.
+// the schema's type reaching record.body), that the README's quick start
+// type-checks and runs unchanged, and that `npx sqs-partial-batch check` works.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { root, run, scratchProject, typeCheck } from './scratch.mjs';
 
 /**
  * Ceiling for a minimal handler's minified bundle, in bytes. It holds the
  * measured size with a little headroom, so growth is a deliberate decision:
  * raise it in the same commit, and say why. Issue #5's target is 6 KB, which
  * the core does not meet; BENCHMARKS.md says where the bytes go.
+ *
+ * Raised from 30 KB to 35 KB for issue #10 (hardening), which measured
+ * 33.7 KB: the iterative payload hash (+2.9 KB; the core bundles it because
+ * the idempotency guard imports it statically), error constructors and
+ * describeError that never throw (+0.9 KB), and SQS replies checked entry by
+ * entry (+0.7 KB, in the lazily loaded SQS module that the bundle inlines).
  */
-const CORE_BUNDLE_CEILING = 30 * 1024;
+const CORE_BUNDLE_CEILING = 35 * 1024;
 
-const root = resolve(import.meta.dirname, '../..');
-const own = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const work = mkdtempSync(join(tmpdir(), 'sqs-partial-batch-smoke-'));
-const run = (command, args, cwd) =>
-  execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const { work, app, packed } = scratchProject('smoke', ['zod']);
 
 try {
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], root));
-  const tarball = join(work, packed[0].filename);
-  const files = packed[0].files.map((f) => f.path);
+  const { files } = packed;
   assert.ok(
     files.every((f) => f === 'package.json' || f === 'README.md' || f === 'LICENSE' || f.startsWith('dist/')),
     `unexpected files in the package: ${files}`,
-  );
-
-  const app = join(work, 'app');
-  mkdirSync(app);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'smoke-app', private: true, type: 'module' }));
-  run(
-    'npm',
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--ignore-scripts',
-      '--prefer-offline',
-      tarball,
-      `zod@${own.devDependencies.zod}`,
-    ],
-    app,
   );
 
   // The README's quick start, unchanged.
@@ -78,22 +61,7 @@ const notAny: IsAny<typeof batch.createBatchHandler> = false;
 export const handler = batch.createBatchHandler((record) => { const s: string = record.body; void s; void notAny; });
 `,
   );
-  writeFileSync(
-    join(app, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        strict: true,
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        target: 'ES2022',
-        noEmit: true,
-        skipLibCheck: true,
-        types: [],
-      },
-      include: ['*.ts', '*.cts'],
-    }),
-  );
-  run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', app], app);
+  typeCheck(app, ['*.ts', '*.cts']);
 
   // Run the quick start: transpile it as a user's build would, and invoke it.
   const ts = (await import('typescript')).default;
@@ -194,29 +162,64 @@ handler(event).then((response) => {
   );
   assert.equal(run(process.execPath, ['check.cjs'], app).trim(), 'cjs ok');
 
-  // Store entry points load without their peer clients, and share the core's error classes.
+  // Store entry points load without their peer clients, and they and the
+  // testing toolkit throw the core's error classes.
   const shared = (ext, load) =>
     writeFileSync(
       join(app, `shared.${ext}`),
       `${load}
-try { new RedisIdempotencyStore({ client: {} }); throw new Error('expected a throw'); }
-catch (error) { if (!(error instanceof InvalidOptionsError)) throw error; }
+for (const bad of [() => new RedisIdempotencyStore({ client: {} }), () => new QueueSimulator({ batchSize: 0 })]) {
+  try { bad(); throw new Error('expected a throw'); }
+  catch (error) { if (!(error instanceof InvalidOptionsError)) throw error; }
+}
 console.log('shared ok');
 `,
     );
   shared(
     'mjs',
-    "import { InvalidOptionsError } from 'sqs-partial-batch';\nimport { RedisIdempotencyStore } from 'sqs-partial-batch/redis';",
+    "import { InvalidOptionsError } from 'sqs-partial-batch';\nimport { RedisIdempotencyStore } from 'sqs-partial-batch/redis';\nimport { QueueSimulator } from 'sqs-partial-batch/testing';",
   );
   shared(
     'cjs',
-    "const { InvalidOptionsError } = require('sqs-partial-batch');\nconst { RedisIdempotencyStore } = require('sqs-partial-batch/redis');",
+    "const { InvalidOptionsError } = require('sqs-partial-batch');\nconst { RedisIdempotencyStore } = require('sqs-partial-batch/redis');\nconst { QueueSimulator } = require('sqs-partial-batch/testing');",
   );
   assert.equal(run(process.execPath, ['shared.mjs'], app).trim(), 'shared ok');
   assert.equal(run(process.execPath, ['shared.cjs'], app).trim(), 'shared ok');
 
+  // The bin, as a user runs it: `npx sqs-partial-batch check` finds a missing
+  // ReportBatchItemFailures (exit 1) and passes the repository's SAM example (exit 0).
+  writeFileSync(
+    join(app, 'lacking.yaml'),
+    `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+  Consumer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs22.x
+      Handler: index.handler
+      Events:
+        Work:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Queue.Arn
+`,
+  );
+  const npx = (args) =>
+    spawnSync('npx', ['--no-install', 'sqs-partial-batch', ...args], { cwd: app, encoding: 'utf8' });
+  const lacking = npx(['check', 'lacking.yaml', '--format', 'json']);
+  assert.equal(lacking.status, 1, `npx sqs-partial-batch check lacking.yaml: ${lacking.stderr}`);
+  assert.ok(
+    JSON.parse(lacking.stdout).findings.some((f) => f.rule === 'report-batch-item-failures' && f.severity === 'error'),
+    'the check reports the missing ReportBatchItemFailures',
+  );
+  const example = npx(['check', join(root, 'examples/sam/template.yaml')]);
+  assert.equal(example.status, 0, `the SAM example does not pass the check:\n${example.stdout}${example.stderr}`);
+  assert.match(example.stdout, /0 errors, 0 warnings, 0 info; 0 rules not checked, 1 event source checked/);
+
   console.log(
-    `pack smoke test: ${packed[0].filename} (${packed[0].size} bytes packed, ${files.length} files) installs, imports, requires, type-checks, bundles and runs the README quick start`,
+    `pack smoke test: ${packed.filename} (${packed.size} bytes packed, ${files.length} files) installs, imports, requires, type-checks, bundles and runs the README quick start; npx sqs-partial-batch check works`,
   );
   console.log(
     `core size: a minimal handler bundles to ${(core.byteLength / 1024).toFixed(1)} KB minified, ${(coreGzip / 1024).toFixed(1)} KB gzipped (ceiling ${(CORE_BUNDLE_CEILING / 1024).toFixed(1)} KB)`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBatchHandler } from '../../src/index.js';
-import { QueueSimulator, sqsRecord, VirtualClock } from '../../src/testing/index.js';
+import { QueueSimulator, type SimulatedMessage, sqsRecord, VirtualClock } from '../../src/testing/index.js';
 
 describe('VirtualClock', () => {
   it('fires timers in time order, then in the order they were set, only when advanced', () => {
@@ -66,18 +66,18 @@ describe('QueueSimulator edge cases', () => {
     expect(result.dlqMoves).toBe(1);
   });
 
-  it('ignores a delete with a stale receipt handle, as SQS may', async () => {
-    const sim = new QueueSimulator({ visibilityTimeoutSeconds: 1, maxConcurrency: 2 });
+  it('ignores a delete with a stale receipt handle, as SQS may', () => {
+    const sim = new QueueSimulator({ visibilityTimeoutSeconds: 1, functionTimeoutSeconds: 1 });
     sim.send('slow');
-    let calls = 0;
+    const [first] = sim.queue.receive(1) as [SimulatedMessage];
+    const stale = first.receiptHandle as string;
+    sim.clock.advanceTo(sim.clock.now() + 1000);
+    sim.queue.expireVisibility(first, stale); // its visibility timeout ran out
+    const [again] = sim.queue.receive(1) as [SimulatedMessage];
 
-    const result = await sim.run(async () => {
-      if (++calls === 1) await sim.clock.sleep(1500); // outlives its visibility timeout
-    });
-
-    expect(result.deliveries).toBe(2);
-    expect(result.deletions).toBe(1);
-    expect(result.batches.map((b) => b.deleted.length)).toEqual([1, 0]); // the second invocation ends first
+    expect(again).toBe(first);
+    expect(sim.queue.delete(first, stale)).toBe(false); // the earlier receive's handle no longer deletes
+    expect(sim.queue.delete(first, first.receiptHandle as string)).toBe(true);
   });
 
   it('FIFO: records held back behind a poison message count receives too, and can reach the DLQ with it', async () => {
@@ -85,6 +85,7 @@ describe('QueueSimulator edge cases', () => {
       fifo: true,
       maxReceiveCount: 2,
       visibilityTimeoutSeconds: 5,
+      functionTimeoutSeconds: 5,
       queueName: 'ledger.fifo',
     });
     const poison = sim.send('poison', { groupId: 'g' });
@@ -114,6 +115,22 @@ describe('QueueSimulator edge cases', () => {
     await sim.run(async () => {}, { progressEvery: 3, onProgress: (r) => seen.push(r.invocations) });
 
     expect(seen).toEqual([3, 6, 9]);
+  });
+
+  it('reports progress once more at the end when the last report missed something', async () => {
+    const sim = new QueueSimulator({ batchSize: 1, maxConcurrency: 1, maxReceiveCount: 1 });
+    for (let i = 0; i < 4; i++) sim.send(`m${i}`);
+    const seen: string[] = [];
+
+    await sim.run(
+      async (event) => {
+        if (event.Records[0]?.body === 'm3') throw new Error('poison');
+      },
+      { progressEvery: 2, onProgress: (r) => seen.push(`${r.invocations}/${r.deletions}/${r.dlqMoves}`) },
+    );
+
+    // m3 fails on its only delivery; it moves to the DLQ on the next receive, after the last invocation.
+    expect(seen).toEqual(['2/2/0', '4/3/0', '4/3/1']);
   });
 
   it('builds records that fit the builders shape', () => {

@@ -90,7 +90,7 @@ describe('QueueSimulator: how Lambda reads a reply', () => {
   });
 
   it('moves a message to the DLQ on the receive after maxReceiveCount deliveries', async () => {
-    const sim = new QueueSimulator({ maxReceiveCount: 3, visibilityTimeoutSeconds: 10 });
+    const sim = new QueueSimulator({ maxReceiveCount: 3, visibilityTimeoutSeconds: 10, functionTimeoutSeconds: 10 });
     const poison = sim.send('poison');
     sim.send('fine');
 
@@ -144,7 +144,13 @@ describe('QueueSimulator: the event source mapping', () => {
   });
 
   it('FIFO: delivers no record of a group while one of its records is in flight, and keeps group order', async () => {
-    const sim = new QueueSimulator({ fifo: true, batchSize: 3, maxConcurrency: 4, visibilityTimeoutSeconds: 5 });
+    const sim = new QueueSimulator({
+      fifo: true,
+      batchSize: 3,
+      maxConcurrency: 4,
+      visibilityTimeoutSeconds: 5,
+      functionTimeoutSeconds: 5,
+    });
     for (let i = 0; i < 12; i++) sim.send({ group: `g${i % 3}`, n: i }, { groupId: `g${i % 3}` });
     const inFlight = new Set<string>();
     const order = new Map<string, number[]>();

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -11,6 +10,7 @@ import {
 import { RedisIdempotencyStore } from '../../src/stores/redis.js';
 import { QueueSimulator, type SimulationResult } from '../../src/testing/index.js';
 import { REDIS_URL, skipRedis } from '../helpers/backends.js';
+import { redisKeyPrefix } from '../helpers/redis.js';
 
 const Order = z.object({ orderId: z.string(), kind: z.enum(['ok', 'poison', 'transient', 'slow']) });
 type Kind = z.infer<typeof Order>['kind'];
@@ -128,7 +128,7 @@ describe.skipIf(await skipRedis())('soak on Redis', () => {
   it('5,000 orders with the Redis store: each good order charged once', async () => {
     const client = new Redis(REDIS_URL);
     try {
-      const store = new RedisIdempotencyStore({ client, keyPrefix: `soak:${randomUUID()}:` });
+      const store = new RedisIdempotencyStore({ client, keyPrefix: redisKeyPrefix('soak') });
       const run = await soak({ messages: 5000, store, seed: 7 });
       summary('soak (Redis store)', run.result, { charges: run.effects.size });
 
@@ -147,6 +147,7 @@ describe.each<FifoFailureMode>(['stop-batch', 'stop-group'])('FIFO soak (%s)', (
       maxConcurrency: 5,
       batchSize: 10,
       visibilityTimeoutSeconds: 20,
+      functionTimeoutSeconds: 20,
       maxReceiveCount: 10,
     });
     const sent = new Map<string, number[]>();

@@ -1,4 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { type ProxyTracer, trace } from '@opentelemetry/api';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { type } from 'arktype';
 import type { Context, SQSBatchResponse, SQSEvent, SQSHandler, SQSRecord } from 'aws-lambda';
 import type { Redis } from 'ioredis';
@@ -18,6 +20,7 @@ import {
   MemoryIdempotencyStore,
   type RecordContext,
   type RecordOutcome,
+  type TracerLike,
 } from '../../src/index.js';
 import type { DynamoDBIdempotencyStore } from '../../src/stores/dynamodb.js';
 import type { IoRedisLike, NodeRedisLike, RedisIdempotencyStore } from '../../src/stores/redis.js';
@@ -194,5 +197,19 @@ describe('idempotency options', () => {
   it('accepts ioredis and node-redis clients', () => {
     expectTypeOf<Redis>().toMatchTypeOf<IoRedisLike>();
     expectTypeOf<ReturnType<typeof createClient>>().toMatchTypeOf<NodeRedisLike>();
+  });
+});
+
+describe('the tracer option', () => {
+  it('takes the API tracer, a ProxyTracer and an SDK tracer; rejects other objects', () => {
+    expectTypeOf(trace.getTracer('orders')).toExtend<TracerLike>();
+    expectTypeOf<ProxyTracer>().toExtend<TracerLike>();
+    expectTypeOf(new BasicTracerProvider().getTracer('orders')).toExtend<TracerLike>();
+    createBatchHandler(() => {}, { tracer: trace.getTracer('orders') });
+    createBatchProcessor(() => {}, { tracer: trace.getTracer('orders') });
+    // @ts-expect-error a TracerProvider is not a Tracer
+    expect(() => createBatchHandler(() => {}, { tracer: new BasicTracerProvider() })).toThrow(InvalidOptionsError);
+    // @ts-expect-error nor is a Powertools (X-Ray) Tracer
+    expect(() => createBatchHandler(() => {}, { tracer: { getSegment: () => ({}) } })).toThrow(InvalidOptionsError);
   });
 });

@@ -11,8 +11,14 @@ import {
 import { changeVisibility, sendToQueue } from '../../src/sqs.js';
 import { failedIds, lambdaContext, sqsEvent, sqsRecord } from '../helpers/events.js';
 
-/** A stand-in SQSClient that records each command's input and answers with `reply`. */
-function fakeClient(reply: (input: Record<string, unknown>, name: string) => unknown = () => ({})) {
+/** What SQS answers a batch call whose every entry succeeded. */
+const allSuccessful = (input: Record<string, unknown>) => ({
+  Successful: ((input.Entries ?? []) as Array<{ Id: string }>).map(({ Id }) => ({ Id })),
+  Failed: [],
+});
+
+/** A stand-in SQSClient that records each command's input and answers with `reply` (by default, all entries done). */
+function fakeClient(reply: (input: Record<string, unknown>, name: string) => unknown = allSuccessful) {
   const calls: Array<{ name: string; input: Record<string, unknown> }> = [];
   return {
     calls,
@@ -150,6 +156,7 @@ describe('permanent failures', () => {
 describe('SQS calls in chunks of 10', () => {
   it('changes visibility 10 entries per call and reports per-entry failures', async () => {
     const client = fakeClient((input) => ({
+      Successful: (input.Entries as Array<{ Id: string }>).filter((e) => e.Id !== '3').map((e) => ({ Id: e.Id })),
       Failed: (input.Entries as Array<{ Id: string }>)
         .filter((e) => e.Id === '3')
         .map((e) => ({ Id: e.Id, Code: 'ReceiptHandleIsInvalid', Message: 'bad' })),

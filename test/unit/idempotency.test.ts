@@ -229,15 +229,17 @@ describe('payloadHash', () => {
 });
 
 describe('MemoryIdempotencyStore', () => {
-  it('forgets the least recently written keys past maxEntries', async () => {
+  it('forgets the least recently written completed keys past maxEntries', async () => {
     const store = new MemoryIdempotencyStore({ maxEntries: 2 });
     const now = Date.now();
     const claim = (key: string) =>
       store.claim([{ key, token: 't', inProgressUntil: now + 1000, payloadHash: undefined }], now);
+    const complete = (key: string) =>
+      store.complete([{ key, token: 't', expiresAt: now + 1000, payloadHash: undefined }], now);
 
-    await claim('a');
-    await claim('b');
-    await claim('c');
+    await complete('a');
+    await complete('b');
+    await complete('c');
 
     expect(store.size).toBe(2);
     expect((await claim('a'))[0]?.status).toBe('claimed'); // a was forgotten

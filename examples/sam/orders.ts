@@ -1,0 +1,27 @@
+/**
+ * The function of template.yaml: charges each order once, however often SQS
+ * delivers it, with the idempotency table the template creates.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createBatchHandler } from 'sqs-partial-batch';
+import { DynamoDBIdempotencyStore } from 'sqs-partial-batch/dynamodb';
+import { z } from 'zod';
+
+const Order = z.object({ orderId: z.string(), amountCents: z.number().int().positive() });
+
+// Outside the handler, so the client is reused across invocations.
+const store = new DynamoDBIdempotencyStore({
+  tableName: process.env.IDEMPOTENCY_TABLE ?? 'idempotency',
+  client: new DynamoDBClient({}),
+});
+
+export const handler = createBatchHandler(
+  async (record) => {
+    console.log(`charging ${record.body.amountCents} cents for ${record.body.orderId}`);
+  },
+  {
+    schema: Order,
+    concurrency: 8,
+    idempotency: { store, key: (record) => `charge:${record.body.orderId}`, ttlSeconds: 24 * 60 * 60 },
+  },
+);

@@ -1,0 +1,108 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CASES, expectCase, FIXTURES, fixtureArgs, type Run } from './cases.js';
+import { type LiveAccount, liveAccount } from './liveAccount.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const CLI = join(ROOT, 'dist/cli.js');
+
+/** Builds the package when dist/cli.js is missing or older than its sources (`npm test` builds after the unit tests). */
+function ensureBuilt(): void {
+  const sources = readdirSync(join(ROOT, 'src/cli')).map((f) => statSync(join(ROOT, 'src/cli', f)).mtimeMs);
+  let built = 0;
+  try {
+    built = statSync(CLI).mtimeMs;
+  } catch {}
+  if (built < Math.max(...sources)) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+}
+
+/** Runs the built bin as a child process, as `npx sqs-partial-batch` does. */
+function runBin(args: readonly string[], options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], {
+      cwd: ROOT,
+      env: options.env ?? process.env,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+beforeAll(ensureBuilt, 120_000);
+
+describe('the built bin, as a child process', () => {
+  it('is an executable ESM file with a shebang that imports no runtime dependency', () => {
+    accessSync(CLI, constants.X_OK);
+    const source = readFileSync(CLI, 'utf8');
+    expect(source.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    const imports = [...source.matchAll(/^import .* from ['"]([^'"]+)['"];?$/gm)].map((m) => m[1]);
+    expect(
+      imports.every(
+        (specifier) => specifier?.startsWith('node:') || /^(util|fs\/promises|module)$/.test(specifier ?? ''),
+      ),
+    ).toBe(true);
+  });
+
+  it.each(CASES)('$name', async (c) => {
+    expectCase(c, await runBin(['check', ...fixtureArgs(c.args), '--format', 'json']));
+  });
+
+  it('prints the readable report and exits 1 on a missing ReportBatchItemFailures', async () => {
+    const { code, stdout, stderr } = await runBin(['check', join(FIXTURES, 'sam-missing-report.yaml')]);
+    expect({ code, stderr }).toEqual({ code: 1, stderr: '' });
+    expect(stdout).toContain('error   report-batch-item-failures  (line 24)');
+    expect(stdout).toContain('FunctionResponseTypes:\n          - ReportBatchItemFailures');
+  });
+
+  it('passes the repository SAM example clean', async () => {
+    const { code, stdout } = await runBin(['check', join(ROOT, 'examples/sam/template.yaml')]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('OrdersConsumer.Events.Orders (queue OrdersQueue), line 79\n    ok: 16 rules passed');
+  });
+
+  it('exits 2 with usage on bad arguments', async () => {
+    const { code, stderr } = await runBin(['check']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('give at least one template, or --live');
+  });
+});
+
+describe('the built bin with --live', () => {
+  let account: LiveAccount;
+  beforeAll(async () => {
+    account = await liveAccount();
+  });
+  afterAll(() => account.stop());
+
+  it('checks the deployed mappings, the Lambda API stubbed in the child and SQS in fauxqs', async () => {
+    const run = await runBin(['check', '--live', '--format', 'json'], {
+      nodeArgs: ['--import', join(import.meta.dirname, 'lambdaStub.mjs')],
+      env: { PATH: process.env.PATH, ...account.env, SPB_LAMBDA_STUB: JSON.stringify(account.lambda) },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout);
+    expect(report.live).toEqual({ region: 'us-east-1', sources: 3 });
+    expect(report.summary).toMatchObject({ errors: 1, warnings: 5, eventSources: 3, notChecked: 9 });
+  });
+
+  it('exits 2 without a region', async () => {
+    const { AWS_REGION: _, ...env } = account.env;
+    const run = await runBin(['check', '--live'], {
+      nodeArgs: ['--import', join(import.meta.dirname, 'lambdaStub.mjs')],
+      env: { PATH: process.env.PATH, ...env },
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^sqs-partial-batch: cannot list event source mappings: .*[Rr]egion/);
+  });
+});
