@@ -4,7 +4,7 @@ import { describeError } from '../errors.js';
 import type { InvocationHooks } from '../invocation/hooks.js';
 import type { HostedInvocation, InvocationHost } from '../invocation/host.js';
 import { runInvocation } from '../invocation/runInvocation.js';
-import type { BatchResult, RecordOutcome } from '../types.js';
+import type { RecordOutcome } from '../types.js';
 import { VisibilityLostError } from './errors.js';
 import type { Poller } from './poller.js';
 
@@ -74,7 +74,7 @@ export class Batch implements InvocationHost {
     this.until = new Float64Array(this.count).fill(visibleUntil);
     this.claimHorizon = visibleUntil;
     const groups = new Set<string>();
-    if (poller.fifo) for (const record of records) groups.add(record.attributes.MessageGroupId ?? '');
+    if (poller.fifo) for (const record of records) groups.add(groupOf(record));
     this.groups = groups;
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
@@ -93,16 +93,17 @@ export class Batch implements InvocationHost {
     this.beatLater();
     if (turn !== undefined) this.releaseStopped(await turn);
     const records = this.slots === undefined ? this.records : this.slots.map((i) => this.records[i] as SQSRecord);
-    let result: BatchResult | undefined;
+    let outcomes: readonly RecordOutcome[] = [];
     if (records.length > 0) {
       try {
-        result = await runInvocation({ Records: records }, undefined, this.poller.engine, this);
+        ({ outcomes } = await runInvocation({ Records: records }, undefined, this.poller.engine, this));
       } catch (error) {
-        // Not expected: the event is ours. Nothing is acknowledged, so every record comes back.
+        // Not expected (the event is ours): every record counts as failed, and its message comes back.
         this.poller.log('error', 'The consumer could not run a batch; its messages come back', { error });
+        outcomes = records.map((record, index) => ({ status: 'failed', messageId: record.messageId, index, error }));
       }
     }
-    this.finish(result);
+    this.finish(outcomes);
   }
 
   /**
@@ -174,9 +175,8 @@ export class Batch implements InvocationHost {
     else this.state[i] = SETTLED;
   }
 
-  /** Hands the record to the acknowledger. */
+  /** Hands the record to the acknowledger (once: no caller passes a record already gone). */
   private remove(i: number, kind: 'delete' | 'release'): void {
-    if (this.state[i] === GONE) return;
     this.state[i] = GONE;
     const record = this.records[i] as SQSRecord;
     const acks = this.poller.acks;
@@ -190,7 +190,7 @@ export class Batch implements InvocationHost {
     const slots: number[] = [];
     let released = 0;
     for (let i = 0; i < this.count; i++) {
-      const group = (this.records[i] as SQSRecord).attributes.MessageGroupId ?? '';
+      const group = groupOf(this.records[i] as SQSRecord);
       if (stopped.has(group)) {
         this.remove(i, 'release');
         this.stoppedBefore.add(group);
@@ -199,55 +199,46 @@ export class Batch implements InvocationHost {
         slots.push(i);
       }
     }
-    if (released === 0) return;
+    // `stopped` holds only groups of this batch (see the poller's turnOf), so at least one record went.
     this.slots = slots;
     this.poller.recordsReleased(released);
   }
 
   /** Acknowledges from the final outcomes, the way the handler's response would have SQS do it. */
-  private finish(result: BatchResult | undefined): void {
+  private finish(outcomes: readonly RecordOutcome[]): void {
     this.finished = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    clearTimeout(this.timer);
     const stopped = new Set(this.stoppedBefore);
-    let notRun = 0;
-    let succeeded = 0;
-    let failed = 0;
-    let released = 0;
-    for (const outcome of result?.outcomes ?? []) {
+    const counts = { unsettled: 0, running: 0, failed: 0, released: 0 };
+    for (const outcome of outcomes) {
       const i = this.slot(outcome.index);
-      if (this.state[i] === WAITING) notRun++;
+      const state = this.state[i];
+      if (state === WAITING || state === RUNNING) {
+        // Never settled through the hooks: not started when the consumer stopped (or the run broke).
+        counts.unsettled++;
+        if (state === RUNNING) counts.running++;
+      }
       switch (outcome.status) {
         case 'succeeded':
         case 'duplicate':
-          // Deleted (and counted) when it settled, unless it settled as the run concluded.
-          if (this.state[i] !== GONE) {
-            this.remove(i, 'delete');
-            succeeded++;
-          }
-          break;
+          break; // deleted, and counted, when it settled
         case 'dead-lettered':
         case 'dropped':
           this.remove(i, 'delete');
-          failed++;
+          counts.failed++;
           break;
         case 'skipped':
           this.remove(i, 'release');
-          released++;
-          stopped.add((this.records[i] as SQSRecord).attributes.MessageGroupId ?? '');
+          counts.released++;
+          stopped.add(groupOf(this.records[i] as SQSRecord));
           break;
         default:
           // failed, invalid: left to come back after the visibility timeout (or the backoff the policy set).
-          failed++;
-          stopped.add((this.records[i] as SQSRecord).attributes.MessageGroupId ?? '');
+          counts.failed++;
+          stopped.add(groupOf(this.records[i] as SQSRecord));
       }
     }
-    if (result === undefined) {
-      for (let i = 0; i < this.count; i++) {
-        if (this.state[i] === WAITING) notRun++;
-        else if (this.state[i] === RUNNING) this.poller.recordSettled(true, false);
-      }
-    }
-    this.poller.batchDone(this, { notRun, succeeded, failed, released });
+    this.poller.batchDone(this, counts);
     this.resolveDone(this.poller.fifo ? stopped : EMPTY);
   }
 
@@ -275,7 +266,8 @@ export class Batch implements InvocationHost {
    */
   private async beat(): Promise<void> {
     this.timer = undefined;
-    if (this.finished || this.invocation?.isClosed === true) return;
+    // The run concluded: the failure policy may be setting failed records' visibility; extend nothing now.
+    if (this.invocation?.isClosed === true) return;
     const { visibilityMs, visibilitySeconds } = this.poller;
     const now = Date.now();
     const due: number[] = [];
@@ -314,8 +306,9 @@ export class Batch implements InvocationHost {
         retryInMs = Math.min(retryInMs ?? EXTEND_RETRY_MAX_MS, Math.max(EXTEND_GIVE_UP_MS / 2, left / 3));
       }
     }
+    // Claims made from now on (a FIFO batch that waited for its turn) last as long as the extended visibility.
+    if (failed.length < due.length) this.claimHorizon = horizon;
     if (failed.length < due.length && this.invocation !== undefined && !this.invocation.isClosed) {
-      this.claimHorizon = horizon;
       for (const index of await this.invocation.renewClaims(horizon)) {
         this.lose(this.slot(index), 'its idempotency claim could not be renewed');
       }
@@ -344,3 +337,7 @@ export class Batch implements InvocationHost {
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
+
+function groupOf(record: SQSRecord): string {
+  return record.attributes.MessageGroupId ?? '';
+}

@@ -159,11 +159,15 @@ export class Poller {
     this.pumpSoon();
   }
 
-  batchDone(batch: Batch, counts: { notRun: number; succeeded: number; failed: number; released: number }): void {
+  /**
+   * @param counts - `unsettled`: records that never settled through the hooks (their slots are freed now),
+   *   `running` of them still marked as running; what the batch's answer failed and released.
+   */
+  batchDone(batch: Batch, counts: { unsettled: number; running: number; failed: number; released: number }): void {
     this.batches.delete(batch);
     for (const group of batch.groups) if (this.holders.get(group) === batch) this.holders.delete(group);
-    this.held -= counts.notRun;
-    this.counts.succeeded += counts.succeeded;
+    this.held -= counts.unsettled;
+    this.running -= counts.running;
     this.counts.failed += counts.failed;
     this.counts.released += counts.released;
     if (this.stopping) this.checkDrained();
@@ -255,7 +259,7 @@ export class Poller {
   private checkDrained(): void {
     if (!this.stopping || this.state === 'stopped') return;
     if (this.receiving > 0 || this.batches.size > 0 || (this.acks !== undefined && !this.acks.idle)) return;
-    if (this.shutdownTimer !== undefined) clearTimeout(this.shutdownTimer);
+    clearTimeout(this.shutdownTimer);
     this.state = 'stopped';
     this.resolveDrained();
   }

@@ -291,6 +291,7 @@ describe('consumer end to end (fauxqs)', () => {
       queueUrl: queue.url,
       client: local.sqs,
       waitTimeSeconds: 2,
+      shutdownTimeoutMs: 20, // passes with nothing running: the drain still waits for the receive
       logger: false,
     });
 

@@ -357,27 +357,4 @@ describe('consumer faults (fauxqs behind a client that injects them)', () => {
     expect(spans.map((span) => span.count)).toEqual([1, 2]);
     expect(spans[1]!.start).toBeGreaterThanOrEqual(spans[0]!.end);
   });
-
-  it('releases a later delivery of a FIFO group whose earlier run failed while it waited', async () => {
-    const queue = await local.createQueue(name('fifo-failed', true), { FifoQueue: 'true', VisibilityTimeout: '1' });
-    await local.send(queue.url, [{ MessageBody: 'fails', MessageGroupId: 'g', MessageDeduplicationId: 'd-1' }]);
-    const client = new FaultyClient(local.sqs);
-    client.refuseEntries('ChangeMessageVisibilityBatchCommand', 'ReceiptHandleIsInvalid', true, 100);
-    const runs: number[] = [];
-    const consumer = createConsumer(
-      async (record) => {
-        runs.push(record.receiveCount);
-        if (record.receiveCount === 1) {
-          await sleep(1800);
-          throw new Error('first run fails after its message came back');
-        }
-      },
-      { queueUrl: queue.url, client, waitTimeSeconds: 1, logger: false },
-    );
-
-    await runUntil(consumer, () => consumer.status().released >= 1, 8000);
-
-    expect(runs[0]).toBe(1);
-    expect(consumer.status().released).toBeGreaterThanOrEqual(1);
-  });
 });

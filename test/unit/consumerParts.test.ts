@@ -124,8 +124,8 @@ describe('a received batch (the engine host)', () => {
         signals.push(signal);
         return gate.promise;
       });
-      const batch = new Batch(poller, records(['passing', 'refused']), Date.now());
-      const [passing, refused] = batch.records as [SQSRecord, SQSRecord];
+      const batch = new Batch(poller, records(['passing', 'refused', 'extended']), Date.now());
+      const [passing, refused] = batch.records as [SQSRecord, SQSRecord, SQSRecord];
       answerExtensions(async () => [
         { receiptHandle: passing.receiptHandle, error: 'InternalError: try again', senderFault: false },
         { receiptHandle: refused.receiptHandle, error: 'ReceiptHandleIsInvalid: gone', senderFault: true },
@@ -137,7 +137,8 @@ describe('a received batch (the engine host)', () => {
       expect(signals[1]?.reason).toBeInstanceOf(VisibilityLostError);
       expect(signals[0]?.aborted).toBe(false);
       await vi.advanceTimersByTimeAsync(350);
-      expect(calls.extended.map((entries) => entries.length)).toEqual([2, 1]);
+      // Only the record whose extension failed is due again: the third was extended.
+      expect(calls.extended.map((entries) => entries.length)).toEqual([3, 1]);
       answerExtensions(() => Promise.reject(new Error('socket hang up')));
       await vi.advanceTimersByTimeAsync(1000);
       expect(signals[0]?.aborted).toBe(true);
@@ -230,5 +231,30 @@ describe('reading the queue', () => {
       visibilityTimeoutSeconds: 30,
       fifo: false,
     });
+  });
+});
+
+describe('a batch whose run breaks (not expected: the consumer makes the event)', () => {
+  afterEach(() => {
+    vi.doUnmock('../../src/invocation/runInvocation.js');
+    vi.resetModules();
+  });
+
+  it('acknowledges nothing, so every record comes back, and frees every slot', async () => {
+    vi.resetModules();
+    vi.doMock('../../src/invocation/runInvocation.js', () => ({
+      runInvocation: async (_event: unknown, _context: unknown, _engine: unknown, host: Batch) => {
+        host.follow({ isClosed: false, renewClaims: async () => [] }).recordStarted?.(0);
+        throw new Error('engine bug');
+      },
+    }));
+    const { Batch: FreshBatch } = await import('../../src/consumer/batch.js');
+    const { poller, calls } = fakePoller(() => {});
+
+    await new FreshBatch(poller, records(['a', 'b']), Date.now()).run(undefined);
+
+    expect(calls.logs).toEqual(['The consumer could not run a batch; its messages come back']);
+    expect(calls.done).toEqual([{ unsettled: 2, running: 1, failed: 2, released: 0 }]);
+    expect([...calls.deleted, ...calls.released]).toEqual([]);
   });
 });

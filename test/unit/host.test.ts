@@ -10,7 +10,7 @@ import {
 import type { InvocationHooks } from '../../src/invocation/hooks.js';
 import type { HostedInvocation, InvocationHost } from '../../src/invocation/host.js';
 import { runInvocation } from '../../src/invocation/runInvocation.js';
-import { deferred, flush, sqsEvent } from '../helpers/events.js';
+import { deferred, flush, lambdaContext, sqsEvent } from '../helpers/events.js';
 
 /** A host like the consumer's, with its levers in the open. */
 class TestHost implements InvocationHost {
@@ -88,6 +88,15 @@ describe('the engine under a host (what runs it outside Lambda)', () => {
       'shutdown',
     ]);
     expect(response.batchItemFailures).toHaveLength(2);
+  });
+
+  it('keeps the Lambda deadline under a host too: records not started for want of time are skipped as timeout', async () => {
+    const host = new TestHost();
+    const engine = engineOf(() => {}, { concurrency: 1 });
+
+    const { outcomes } = await runInvocation(sqsEvent(['a']), lambdaContext({ remainingMs: 500 }), engine, host);
+
+    expect(outcomes[0]).toMatchObject({ status: 'skipped', reason: 'timeout' });
   });
 
   it('concludes when the host abandons running records: they fail with their signal reason, unstarted ones skip', async () => {
