@@ -1,4 +1,5 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createConsumer, ShutdownTimeoutError } from '../../src/consumer/index.js';
 import { type BatchLogger, PermanentError } from '../../src/index.js';
@@ -298,11 +299,15 @@ describe('consumer faults (fauxqs behind a client that injects them)', () => {
     expect(runs).toBe(2);
   });
 
-  it('takes the handler options with their meaning: dead-letter through its own client, metrics per batch, a signal to stop', async () => {
+  it('takes the handler options with their meaning: dead-letter through its own client, metrics per batch, spans per record, a signal to stop', async () => {
     const queue = await local.createQueue(name('policy'));
     const dlq = await local.createQueue(name('policy-dlq'));
     await local.send(queue.url, [{ MessageBody: 'good' }, { MessageBody: 'bad' }, { MessageBody: 'never' }]);
     const output = captureOutput();
+    const exporter = new InMemorySpanExporter();
+    const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer(
+      'consumer',
+    );
     const controller = new AbortController();
     let seen = 0;
     try {
@@ -319,6 +324,7 @@ describe('consumer faults (fauxqs behind a client that injects them)', () => {
           onPermanentFailure: 'dead-letter',
           deadLetter: { queueUrl: dlq.url },
           metrics: { namespace: 'Consumer' },
+          tracer,
           signal: controller.signal,
         },
       );
@@ -334,6 +340,9 @@ describe('consumer faults (fauxqs behind a client that injects them)', () => {
     const emf = output.stdout.map((line) => JSON.parse(line)).filter((doc) => doc._aws !== undefined);
     expect(emf.length).toBeGreaterThan(0);
     expect(emf.reduce((sum, doc) => sum + (doc.RecordsDeadLettered ?? 0), 0)).toBe(1);
+    const spans = exporter.getFinishedSpans();
+    expect(spans.map((span) => span.name)).toEqual(Array(3).fill(`process ${queue.url.split('/').pop()}`));
+    expect(spans.map((span) => span.attributes['messaging.message.id']).sort()).toHaveLength(3);
   });
 
   it('keeps a FIFO group in order when its message comes back while it still runs: the later delivery waits', async () => {
