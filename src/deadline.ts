@@ -50,11 +50,6 @@ export class Deadline {
     readonly cutoffMs: number,
   ) {}
 
-  /** Whether time ran out. */
-  get isExpired(): boolean {
-    return this.reasonOnExpiry !== undefined;
-  }
-
   /** The reason records still running fail with, once time ran out. */
   get reason(): InvocationTimeoutError | undefined {
     return this.reasonOnExpiry;

@@ -131,7 +131,7 @@ function locate(text: string): Located {
       }
       i++;
     }
-    return fail('Unterminated string');
+    return fail(); // past the end: the string never closed
   }
 
   function literal(): Located | undefined {

@@ -1,6 +1,7 @@
 /**
  * The function of template.yaml: charges each order once, however often SQS
- * delivers it, with the idempotency table the template creates.
+ * delivers it, with the idempotency table the template creates, and writes
+ * the per-invocation metrics the template's alarms watch.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createBatchHandler } from 'sqs-partial-batch';
@@ -23,5 +24,7 @@ export const handler = createBatchHandler(
     schema: Order,
     concurrency: 8,
     idempotency: { store, key: (record) => `charge:${record.body.orderId}`, ttlSeconds: 24 * 60 * 60 },
+    // RecordsFailed, OldestRecordAge, … as one CloudWatch EMF document per invocation.
+    metrics: { namespace: process.env.METRICS_NAMESPACE ?? 'Orders' },
   },
 );

@@ -142,6 +142,11 @@ export class BatchIdempotency {
     }
   }
 
+  /** How long claims last when there is no Lambda deadline to hold them until (`inProgressTtlSeconds`). */
+  get holdWithoutDeadlineMs(): number {
+    return this.options.inProgressMs;
+  }
+
   /** What to do with the record at `index`; `undefined` for records without a key (invalid bodies). */
   gate(index: number): Gate | undefined {
     return this.gates[index];

@@ -11,9 +11,13 @@ import { logFor } from './report.js';
  * `dead-lettered` (once SQS confirmed the send) or `dropped`.
  */
 export function applyPolicy(invocation: Invocation, outcomes: RecordOutcome[], budget: Budget): Promise<void> {
-  const { failurePolicy } = invocation.engine.options;
-  if (!hasPolicy(invocation)) return Promise.resolve();
-  return applyFailurePolicy(invocation.records, outcomes, failurePolicy, logFor(invocation), budget);
+  return applyFailurePolicy(
+    invocation.records,
+    outcomes,
+    invocation.engine.options.failurePolicy,
+    logFor(invocation),
+    budget,
+  );
 }
 
 /** Whether the failure policy has anything to do for this handler. */

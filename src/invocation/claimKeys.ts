@@ -1,3 +1,4 @@
+import type { BatchIdempotency } from '../idempotency/guard.js';
 import type { Invocation } from './invocation.js';
 import type { ParsedBodies } from './runRecords.js';
 
@@ -9,11 +10,8 @@ import type { ParsedBodies } from './runRecords.js';
  * keys only until then. Never rejects: a store that fails or stalls fails
  * its records closed.
  */
-export function claimKeys(invocation: Invocation, parsed: ParsedBodies): Promise<void> {
-  const { idempotency, deadline, clock, engine, host } = invocation;
-  if (idempotency === undefined) return Promise.resolve();
-  const until =
-    host?.claimUntil() ??
-    clock.now() + (deadline?.remainingMs() ?? (engine.options.idempotency?.inProgressMs as number));
+export function claimKeys(invocation: Invocation, idempotency: BatchIdempotency, parsed: ParsedBodies): Promise<void> {
+  const { deadline, clock, host } = invocation;
+  const until = host?.claimUntil() ?? clock.now() + (deadline?.remainingMs() ?? idempotency.holdWithoutDeadlineMs);
   return idempotency.claim(parsed, until, deadline?.expired ?? host?.abandoned);
 }

@@ -102,7 +102,7 @@ export class Invocation implements HostedInvocation {
 
   /** Why records that never started did not: the host stopped, or time ran out. */
   get notStartedReason(): SkipReason {
-    return this.host !== undefined && this.deadline?.isExpired !== true ? 'shutdown' : 'timeout';
+    return this.host !== undefined && this.deadline?.reason === undefined ? 'shutdown' : 'timeout';
   }
 
   /** Whether the run is over: outcomes no longer change. */

@@ -25,8 +25,9 @@ import { runRecords } from './runRecords.js';
  * 7. complete claims (`completeClaims.ts`);
  * 8. report (`report.ts`): logs, the features' hooks (metrics), the response.
  *
- * Phases 2 to 4 race the deadline (and the host's `abandoned`); 6 and 7 share
- * the time left before it (`budget.ts`). Rejects only with
+ * Phases 2 to 4 race the deadline, and the host's `abandoned` (the answer
+ * does not wait for records still running when either comes); 6 and 7 share
+ * the time left before the deadline (`budget.ts`). Rejects only with
  * `InvalidEventError` (phase 1).
  *
  * @param host - What runs the invocation outside Lambda (the consumer); see `host.ts`.
@@ -51,49 +52,41 @@ export function runInvocation(
   } catch (error) {
     return Promise.reject(error);
   }
-  return run(invocation).then(
-    () => afterRun(invocation),
-    (error: unknown) => {
+  return new Promise((resolve, reject) => {
+    const { deadline } = invocation;
+    // A run that finishes without leaving the microtask queue (work that never waits on I/O) needs no
+    // timer; one still going after a turn of the event loop arms the deadline's.
+    const going = deadline === undefined ? undefined : setImmediate(() => deadline.arm());
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      if (going !== undefined) clearImmediate(going);
+      try {
+        resolve(afterRun(invocation));
+      } catch (error) {
+        reject(error);
+      }
+    };
+    run(invocation).then(finish, (error: unknown) => {
       // Not expected: every phase settles records instead of throwing. Whatever broke, every record is still answered for.
       logFor(invocation)('error', 'The batch loop failed unexpectedly; records without an outcome are reported', {
         error,
       });
-      return afterRun(invocation);
-    },
-  );
+      finish();
+    });
+    deadline?.onExpire(finish);
+    host?.abandoned.then(finish);
+  });
 }
 
-/**
- * Phases 2 to 4, raced against the deadline when there is one, and the
- * host's `abandoned`. A run that finishes without leaving the microtask queue
- * (work that never waits on I/O) needs no timer; one still going after a turn
- * of the event loop arms it.
- */
+/** Phases 2 to 4: with idempotency, parse every body and claim the keys first. */
 function run(invocation: Invocation): Promise<unknown> {
-  const ran =
-    invocation.idempotency === undefined
-      ? runRecords(invocation)
-      : Promise.resolve(parseBodies(invocation)).then((parsed) =>
-          claimKeys(invocation, parsed).then(() => runRecords(invocation, parsed)),
-        );
-  const { deadline, host } = invocation;
-  if (deadline === undefined && host === undefined) return ran;
-  return new Promise((resolve, reject) => {
-    const going = deadline === undefined ? undefined : setImmediate(() => deadline.arm());
-    const end = (): void => {
-      if (going !== undefined) clearImmediate(going);
-    };
-    const stop = (): void => {
-      end();
-      resolve(undefined);
-    };
-    ran.then(stop, (error: unknown) => {
-      end();
-      reject(error);
-    });
-    deadline?.onExpire(stop);
-    host?.abandoned.then(stop);
-  });
+  const { idempotency } = invocation;
+  if (idempotency === undefined) return runRecords(invocation);
+  return Promise.resolve(parseBodies(invocation)).then((parsed) =>
+    claimKeys(invocation, idempotency, parsed).then(() => runRecords(invocation, parsed)),
+  );
 }
 
 /** Phases 5 to 8. Synchronous when there is neither failure policy nor idempotency. */

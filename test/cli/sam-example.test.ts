@@ -69,4 +69,22 @@ describe('examples/sam/template.yaml', async () => {
     for (const name of Object.keys(fn.Properties.Environment.Variables))
       expect(handler).toContain(`process.env.${name}`);
   });
+
+  it('alarms on the handler metrics: failed records, and the queue falling behind', () => {
+    const alarms = Object.values(resources).filter((r: Node) => r.Type === 'AWS::CloudWatch::Alarm') as Node[];
+    const byMetric = Object.fromEntries(alarms.map((a) => [a.Properties.MetricName, a.Properties]));
+    for (const metric of ['RecordsFailed', 'OldestRecordAge']) {
+      const alarm = byMetric[metric] as Node;
+      expect(alarm, `an alarm on ${metric}`).toBeDefined();
+      expect(alarm.Namespace).toEqual({ Ref: 'MetricsNamespace' });
+      expect(alarm.Dimensions).toEqual([{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['OrdersQueue', 'QueueName'] } }]);
+      expect(alarm.ComparisonOperator).toBe('GreaterThanThreshold');
+    }
+    expect((byMetric.RecordsFailed as Node).Threshold).toBe(0);
+    // The handler writes the metrics into the namespace the alarms watch.
+    expect(fn.Properties.Environment.Variables.METRICS_NAMESPACE).toEqual({ Ref: 'MetricsNamespace' });
+    expect(readFileSync(join(DIR, 'orders.ts'), 'utf8')).toMatch(
+      /metrics: \{ namespace: process\.env\.METRICS_NAMESPACE/,
+    );
+  });
 });

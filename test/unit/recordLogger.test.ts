@@ -171,3 +171,62 @@ describe('ctx.logger: lines carry the record, under any concurrency', () => {
     expect(lines()).toEqual([]);
   });
 });
+
+describe('loggers that misbehave', () => {
+  it('falls back to merging fields when a logger cannot make a child', async () => {
+    const entries: Array<Record<string, unknown>> = [];
+    const write = (message: string, attributes?: Record<string, unknown>) =>
+      void entries.push({ ...attributes, message });
+    const base = { debug: write, info: write, warn: write, error: write };
+    const loggers = [
+      {
+        ...base,
+        createChild: () => {
+          throw new Error('no children here');
+        },
+      },
+      { ...base, child: () => ({ info: 'not a logger' }) },
+      { ...base, createChild: () => null },
+    ];
+    for (const logger of loggers) {
+      const event = sqsEvent(['a']);
+      await createBatchHandler((_record, ctx) => ctx.logger.info('hello', { n: 1 }, { m: 2 }), { logger })(event);
+      expect(entries.pop()).toEqual({ message: 'hello', messageId: event.Records[0]?.messageId, n: 1, m: 2 });
+    }
+  });
+
+  it('the default logger writes what JSON cannot hold, and never throws', async () => {
+    const handler = withLogLevel('DEBUG', () =>
+      createBatchHandler((_record, ctx) => {
+        const cyclic: Record<string, unknown> = { name: 'cycle' };
+        cyclic.self = cyclic;
+        const hostile = new Error('hostile');
+        Object.defineProperty(hostile, 'code', {
+          get() {
+            throw new Error('no code');
+          },
+        });
+        ctx.logger.debug('values', { big: 12n, cyclic, hostile });
+        ctx.logger.info('unserializable', {
+          toJSON() {
+            throw new Error('cannot');
+          },
+        });
+        ctx.logger.warn('warned');
+      }),
+    );
+    output = captureOutput();
+
+    await handler(sqsEvent(['a']));
+
+    const [debug, info] = lines('stdout');
+    expect(debug).toMatchObject({
+      level: 'DEBUG',
+      big: '12',
+      cyclic: { name: 'cycle', self: '[Circular]' },
+      hostile: { name: 'Error', message: 'hostile' },
+    });
+    expect(info).toEqual({ timestamp: expect.any(String), level: 'INFO', message: 'unserializable' });
+    expect(lines('stderr')).toEqual([expect.objectContaining({ level: 'WARN', message: 'warned' })]);
+  });
+});
