@@ -190,38 +190,19 @@ export class BatchIdempotency {
    * @returns Indexes of the records whose claim the store did not renew.
    */
   renew(inProgressUntil: number): Promise<readonly number[]> {
-    if (this.finishing) return Promise.resolve([]);
-    const renewing = this.renewHeld(inProgressUntil);
+    const held = this.finishing
+      ? []
+      : [...this.leaders.values()].filter((leader) => this.gates[leader.index]?.kind === 'run');
+    const all = held.map((leader) => leader.index);
+    if (held.length === 0) return Promise.resolve(all);
+    const { store, timeoutMs } = this.options;
+    const claims = held.map(({ key, hash }) => ({ key, token: this.token, inProgressUntil, payloadHash: hash }));
+    // A key is kept only when the store answers `claimed` for it; a store that fails or stalls loses them all.
+    const renewing = within(() => store.claim(claims, this.clock.now()), timeoutMs, undefined, 'claim')
+      .then((answer) => all.filter((_, i) => answer[i]?.status !== 'claimed'))
+      .catch(() => all);
     this.renewing = renewing;
     return renewing;
-  }
-
-  private async renewHeld(inProgressUntil: number): Promise<readonly number[]> {
-    const held: Leader[] = [];
-    for (const [index, leader] of this.leaders) if (this.gates[index]?.kind === 'run') held.push(leader);
-    if (held.length === 0) return [];
-    const { options } = this;
-    let answer: unknown;
-    try {
-      answer = await within(
-        () =>
-          options.store.claim(
-            held.map(({ key, hash }) => ({ key, token: this.token, inProgressUntil, payloadHash: hash })),
-            this.clock.now(),
-          ),
-        options.timeoutMs,
-        undefined,
-        'claim',
-      );
-    } catch {
-      return held.map((leader) => leader.index);
-    }
-    const lost: number[] = [];
-    for (let i = 0; i < held.length; i++) {
-      const result = Array.isArray(answer) && answer.length === held.length ? readClaimResult(answer[i]) : undefined;
-      if (typeof result !== 'object' || result.status !== 'claimed') lost.push((held[i] as Leader).index);
-    }
-    return lost;
   }
 
   /**

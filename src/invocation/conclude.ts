@@ -11,8 +11,10 @@ import type { Invocation } from './invocation.js';
  * lapse at the deadline, or at the host's claim horizon).
  */
 export function conclude(invocation: Invocation): RecordOutcome[] {
-  const { outcomes, started, ids } = invocation;
+  const { outcomes, started, ids, deadline, host } = invocation;
   invocation.close();
+  // Records never started: the host stopped, unless time ran out first.
+  const reason = host !== undefined && deadline?.reason === undefined ? 'shutdown' : 'timeout';
   let stillRunning: Set<number> | undefined;
   for (let index = 0; index < outcomes.length; index++) {
     if (outcomes[index] !== undefined) continue;
@@ -20,11 +22,12 @@ export function conclude(invocation: Invocation): RecordOutcome[] {
     if (started?.[index] === 1) {
       stillRunning ??= new Set();
       stillRunning.add(index);
-      const outcome: RecordOutcome = { status: 'failed', messageId, index, error: invocation.interruptedBy(index) };
+      const error = host === undefined ? deadline?.reason : host.signal(index).reason;
+      const outcome: RecordOutcome = { status: 'failed', messageId, index, error };
       outcomes[index] = outcome;
       invocation.hooks?.recordSettled?.(outcome);
     } else {
-      outcomes[index] = { status: 'skipped', messageId, index, reason: invocation.notStartedReason };
+      outcomes[index] = { status: 'skipped', messageId, index, reason };
     }
   }
   invocation.interrupted = stillRunning;

@@ -4,7 +4,7 @@ import { Deadline } from '../deadline.js';
 import { BatchIdempotency } from '../idempotency/guard.js';
 import type { ResolvedOptions } from '../options.js';
 import { isSuccess } from '../outcomes.js';
-import type { BatchLogger, ProcessRecord, RecordOutcome, SkipReason } from '../types.js';
+import type { BatchLogger, ProcessRecord, RecordOutcome } from '../types.js';
 import { Budget } from './budget.js';
 import { combineHooks, type Feature, type InvocationHooks } from './hooks.js';
 import type { HostedInvocation, InvocationHost } from './host.js';
@@ -88,21 +88,6 @@ export class Invocation implements HostedInvocation {
     if (this.deadline !== undefined) return this.deadline.signal;
     this.ownSignal ??= new AbortController().signal;
     return this.ownSignal;
-  }
-
-  /** The signal record `index` gets: its host's for it, else the invocation's. */
-  signalOf(index: number): AbortSignal {
-    return this.host === undefined ? this.signal : this.host.signal(index);
-  }
-
-  /** Why a record still running when the run concluded fails: its host signal's reason, or the deadline's. */
-  interruptedBy(index: number): unknown {
-    return this.host === undefined ? this.deadline?.reason : this.host.signal(index).reason;
-  }
-
-  /** Why records that never started did not: the host stopped, or time ran out. */
-  get notStartedReason(): SkipReason {
-    return this.host !== undefined && this.deadline?.reason === undefined ? 'shutdown' : 'timeout';
   }
 
   /** Whether the run is over: outcomes no longer change. */

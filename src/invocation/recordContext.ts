@@ -22,7 +22,8 @@ export class RecordCtx implements RecordContext {
   }
 
   get signal(): AbortSignal {
-    return this.invocation.signalOf(this.index);
+    const { host } = this.invocation;
+    return host === undefined ? this.invocation.signal : host.signal(this.index);
   }
 
   get logger(): BatchLogger {

@@ -149,9 +149,11 @@ describe('the engine under a host (what runs it outside Lambda)', () => {
 
   it('reports the records whose claim another holder took, and all of them when the store fails', async () => {
     let fail = false;
+    let short = false;
     const inner = new MemoryIdempotencyStore();
     const store: IdempotencyStore = {
-      claim: (batch, now) => (fail ? Promise.reject(new Error('store down')) : inner.claim(batch, now)),
+      claim: (batch, now) =>
+        fail ? Promise.reject(new Error('store down')) : short ? Promise.resolve([]) : inner.claim(batch, now),
       complete: (completions, now) => inner.complete(completions, now),
       release: (releases) => inner.release(releases),
     };
@@ -172,11 +174,15 @@ describe('the engine under a host (what runs it outside Lambda)', () => {
     fail = true;
     const failing = await host.invocation?.renewClaims(host.horizon + 60_000);
     fail = false;
+    short = true;
+    const unanswered = await host.invocation?.renewClaims(host.horizon + 60_000);
+    short = false;
     gate.resolve();
     await result;
 
     expect(taken).toEqual([1]);
     expect(failing).toEqual([0, 1]);
+    expect(unanswered).toEqual([0, 1]);
     expect(
       (await inner.claim([{ key: first, token: 'later', inProgressUntil: 1, payloadHash: undefined }], 0))[0],
     ).toEqual({
