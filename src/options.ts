@@ -185,7 +185,8 @@ export interface ResolvedOptions {
   readonly throwOnFullBatchFailure: boolean;
 }
 
-const PROCESSOR_KEYS = [
+/** Keys `createBatchProcessor` accepts. */
+export const PROCESSOR_KEYS = [
   'schema',
   'envelope',
   'concurrency',
@@ -201,6 +202,12 @@ const PROCESSOR_KEYS = [
 ] as const;
 /** Keys `createBatchHandler` accepts. */
 export const HANDLER_KEYS = [...PROCESSOR_KEYS, 'throwOnFullBatchFailure'] as const;
+/**
+ * Keys that only mean something inside Lambda (a deadline to keep, an error
+ * to throw to Lambda): hosts that run the engine elsewhere (the consumer)
+ * take every other processor key, with the same meaning.
+ */
+export const LAMBDA_ONLY_KEYS = ['timeoutMarginMs', 'throwOnFullBatchFailure'] as const;
 
 /**
  * Checks options and applies defaults. Throws `InvalidOptionsError` for an

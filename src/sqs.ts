@@ -10,12 +10,22 @@ let sdk: Promise<SqsSdk> | undefined;
  * handles its own failure), so a bundle whose handler uses no SQS call never
  * loads the SQS client at start-up, and bundles even when the package is not
  * installed.
+ *
+ * @returns The `@aws-sdk/client-sqs` module.
+ * @throws An `Error` that says what to install when the package cannot be loaded.
+ * @example
+ * ```ts
+ * import { loadSqsSdk } from 'sqs-partial-batch/sqs';
+ *
+ * const { SQSClient } = await loadSqsSdk();
+ * const client = new SQSClient({});
+ * ```
  */
-function loadSdk(): Promise<SqsSdk> {
+export function loadSqsSdk(): Promise<SqsSdk> {
   sdk ??= import('@aws-sdk/client-sqs').catch((error: unknown) => {
     sdk = undefined;
     throw new Error(
-      `sqs-partial-batch: backoff and dead-letter queues need @aws-sdk/client-sqs (npm install @aws-sdk/client-sqs): ${error instanceof Error ? error.message : String(error)}`,
+      `sqs-partial-batch: backoff, dead-letter queues and the consumer need @aws-sdk/client-sqs (npm install @aws-sdk/client-sqs): ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     );
   });
@@ -56,7 +66,7 @@ export function queueUrlOf(client: SqsClientLike, arn: string): Promise<string> 
   if (url === undefined) {
     const [, , service, , account, name] = arn.split(':');
     if (service !== 'sqs' || !account || !name) return Promise.reject(new Error(`Not an SQS queue ARN: ${arn}`));
-    url = loadSdk()
+    url = loadSqsSdk()
       .then(({ GetQueueUrlCommand }) =>
         (client as SQSClient).send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account })),
       )
@@ -68,6 +78,15 @@ export function queueUrlOf(client: SqsClientLike, arn: string): Promise<string> 
     url.catch(() => cache?.delete(arn));
   }
   return url;
+}
+
+/** An entry of a batch call that SQS did not carry out (or did not confirm). */
+export interface FailedEntry {
+  readonly receiptHandle: string;
+  /** `Code: Message` from SQS, or why the reply did not confirm the entry. */
+  readonly error: string;
+  /** True when retrying cannot help (SQS blames the request: a stale receipt handle, a message no longer in flight). */
+  readonly senderFault: boolean;
 }
 
 /**
@@ -88,9 +107,9 @@ export async function changeVisibility(
   client: SqsClientLike,
   queueUrl: string,
   entries: ReadonlyArray<{ readonly receiptHandle: string; readonly seconds: number }>,
-): Promise<Array<{ receiptHandle: string; error: string }>> {
-  const { ChangeMessageVisibilityBatchCommand } = await loadSdk();
-  const failed: Array<{ receiptHandle: string; error: string }> = [];
+): Promise<FailedEntry[]> {
+  const { ChangeMessageVisibilityBatchCommand } = await loadSqsSdk();
+  const failed: FailedEntry[] = [];
   await Promise.all(
     chunks(entries).map(async (chunk) => {
       const reply = await (client as SQSClient).send(
@@ -104,8 +123,44 @@ export async function changeVisibility(
         }),
       );
       const unconfirmed = unconfirmedEntries(reply, chunk.length, 'ChangeMessageVisibilityBatch');
-      for (const [i, error] of unconfirmed) {
-        failed.push({ receiptHandle: (chunk[i] as (typeof chunk)[number]).receiptHandle, error });
+      for (const [i, why] of unconfirmed) {
+        failed.push({ receiptHandle: (chunk[i] as (typeof chunk)[number]).receiptHandle, ...why });
+      }
+    }),
+  );
+  return failed;
+}
+
+/**
+ * Deletes received messages, 10 per `DeleteMessageBatch` call, all calls at
+ * once, checking each entry's result.
+ *
+ * @returns The receipt handles that were not deleted, with why (an entry SQS
+ *   did not confirm counts as not deleted). A call that fails as a whole rejects.
+ * @example
+ * ```ts
+ * import { deleteMessages } from 'sqs-partial-batch/sqs';
+ *
+ * const failed = await deleteMessages(client, queueUrl, [receiptHandle]);
+ * ```
+ */
+export async function deleteMessages(
+  client: SqsClientLike,
+  queueUrl: string,
+  receiptHandles: readonly string[],
+): Promise<FailedEntry[]> {
+  const { DeleteMessageBatchCommand } = await loadSqsSdk();
+  const failed: FailedEntry[] = [];
+  await Promise.all(
+    chunks(receiptHandles).map(async (chunk) => {
+      const reply = await (client as SQSClient).send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: chunk.map((receiptHandle, i) => ({ Id: String(i), ReceiptHandle: receiptHandle })),
+        }),
+      );
+      for (const [i, why] of unconfirmedEntries(reply, chunk.length, 'DeleteMessageBatch')) {
+        failed.push({ receiptHandle: chunk[i] as string, ...why });
       }
     }),
   );
@@ -118,20 +173,29 @@ export async function changeVisibility(
  * incomplete reply). Only an entry listed in `Successful`, and not in
  * `Failed`, counts as done.
  */
-function unconfirmedEntries(reply: unknown, count: number, call: string): Map<number, string> {
+function unconfirmedEntries(
+  reply: unknown,
+  count: number,
+  call: string,
+): Map<number, { error: string; senderFault: boolean }> {
   const { Successful, Failed } = (typeof reply === 'object' && reply !== null ? reply : {}) as {
     Successful?: unknown;
     Failed?: unknown;
   };
-  const failures = new Map<number, string>();
+  const failures = new Map<number, { error: string; senderFault: boolean }>();
   for (const failure of Array.isArray(Failed) ? Failed : []) {
-    const { Id, Code, Message } = (failure ?? {}) as { Id?: unknown; Code?: unknown; Message?: unknown };
+    const { Id, Code, Message, SenderFault } = (failure ?? {}) as {
+      Id?: unknown;
+      Code?: unknown;
+      Message?: unknown;
+      SenderFault?: unknown;
+    };
     const index = entryIndex(Id, count);
     if (index !== undefined && !failures.has(index)) {
-      failures.set(
-        index,
-        `${typeof Code === 'string' ? Code : 'Failed'}: ${typeof Message === 'string' ? Message : 'no message'}`,
-      );
+      failures.set(index, {
+        error: `${typeof Code === 'string' ? Code : 'Failed'}: ${typeof Message === 'string' ? Message : 'no message'}`,
+        senderFault: SenderFault === true,
+      });
     }
   }
   const confirmed = new Set<number>();
@@ -141,12 +205,12 @@ function unconfirmedEntries(reply: unknown, count: number, call: string): Map<nu
   }
   for (let i = 0; i < count; i++) {
     if (!failures.has(i) && !confirmed.has(i)) {
-      failures.set(
-        i,
-        Array.isArray(Successful)
+      failures.set(i, {
+        error: Array.isArray(Successful)
           ? `SQS did not confirm this entry: ${call} listed it neither in Successful nor in Failed`
           : `SQS answered ${call} without a Successful list, so no entry counts as done`,
-      );
+        senderFault: false,
+      });
     }
   }
   return failures;
@@ -198,14 +262,14 @@ export async function sendToQueue(
   await Promise.all(
     chunks(entries).map(async (chunk) => {
       try {
-        const { SendMessageBatchCommand } = await loadSdk();
+        const { SendMessageBatchCommand } = await loadSqsSdk();
         const reply = await (client as SQSClient).send(
           new SendMessageBatchCommand({
             QueueUrl: queueUrl,
             Entries: chunk.map((entry, i) => toEntry(entry, i)),
           }),
         );
-        for (const [i, error] of unconfirmedEntries(reply, chunk.length, 'SendMessageBatch')) {
+        for (const [i, { error }] of unconfirmedEntries(reply, chunk.length, 'SendMessageBatch')) {
           failed.set((chunk[i] as DeadLetterEntry).record.messageId, error);
         }
       } catch (error) {

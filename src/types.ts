@@ -166,8 +166,9 @@ export interface RecordContext {
 export type ProcessRecord<TBody> = (record: BatchRecord<TBody>, ctx: RecordContext) => unknown;
 
 /**
- * Why a record was not started: the invocation ran out of time, or a FIFO
- * failure stopped the batch or the record's group.
+ * Why a record was not started: the invocation ran out of time, a FIFO
+ * failure stopped the batch or the record's group, or the consumer
+ * (`sqs-partial-batch/consumer`) was stopping.
  *
  * @example
  * ```ts
@@ -176,7 +177,7 @@ export type ProcessRecord<TBody> = (record: BatchRecord<TBody>, ctx: RecordConte
  * const reasonOf = (o: RecordOutcome): SkipReason | undefined => (o.status === 'skipped' ? o.reason : undefined);
  * ```
  */
-export type SkipReason = 'timeout' | 'fifo-batch-stopped' | 'fifo-group-stopped';
+export type SkipReason = 'timeout' | 'fifo-batch-stopped' | 'fifo-group-stopped' | 'shutdown';
 
 /**
  * What happened to one record. `succeeded` and `duplicate` records are left
@@ -187,7 +188,7 @@ export type SkipReason = 'timeout' | 'fifo-batch-stopped' | 'fifo-group-stopped'
  * - `failed`: `processRecord` threw, the record was still running when time ran
  *   out, or idempotency could not let it run (`error` says which).
  * - `invalid`: the body failed parsing or validation.
- * - `skipped`: not started (FIFO order or time).
+ * - `skipped`: not started (FIFO order, time, or a consumer stopping).
  * - `dead-lettered`: a permanent failure sent to the `deadLetter` queue (then deleted).
  * - `dropped`: a permanent failure deleted after logging (`onPermanentFailure: 'drop'`).
  *

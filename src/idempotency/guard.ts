@@ -53,6 +53,10 @@ export class BatchIdempotency {
   private readonly leaders = new Map<number, Leader>();
   /** Keys this invocation may hold although it will not run their records: a claim answer it could not trust. */
   private readonly untrusted: string[] = [];
+  /** Set once `finish` begins: claims are then completed or released, never renewed. */
+  private finishing = false;
+  /** A renewal in flight; `finish` waits for it, so a late renewal cannot re-create a released claim. */
+  private renewing: Promise<unknown> | undefined;
 
   constructor(
     private readonly options: ResolvedIdempotency,
@@ -177,6 +181,31 @@ export class BatchIdempotency {
   }
 
   /**
+   * Moves every claim this invocation holds to `inProgressUntil`, in one
+   * store call: a claim under the same token is renewed (the store
+   * contract). Claims are held from the claim phase until `finish`, so the
+   * keys of records still waiting, running, or settled but not yet completed
+   * are all renewed; after `finish` has begun nothing is. Never rejects.
+   *
+   * @returns Indexes of the records whose claim the store did not renew.
+   */
+  renew(inProgressUntil: number): Promise<readonly number[]> {
+    const held = this.finishing
+      ? []
+      : [...this.leaders.values()].filter((leader) => this.gates[leader.index]?.kind === 'run');
+    const all = held.map((leader) => leader.index);
+    if (held.length === 0) return Promise.resolve(all);
+    const { store, timeoutMs } = this.options;
+    const claims = held.map(({ key, hash }) => ({ key, token: this.token, inProgressUntil, payloadHash: hash }));
+    // A key is kept only when the store answers `claimed` for it; a store that fails or stalls loses them all.
+    const renewing = within(() => store.claim(claims, this.clock.now()), timeoutMs, undefined, 'claim')
+      .then((answer) => all.filter((_, i) => answer[i]?.status !== 'claimed'))
+      .catch(() => all);
+    this.renewing = renewing;
+    return renewing;
+  }
+
+  /**
    * Completes the claims of records that succeeded and releases those of
    * records that failed or never started, and every claim whose answer could
    * not be trusted: one store call each, side by side, within `budget`.
@@ -189,6 +218,8 @@ export class BatchIdempotency {
     budget: Budget,
     report: (error: IdempotencyStoreError) => void,
   ): Promise<void> {
+    this.finishing = true;
+    if (this.renewing !== undefined) await this.renewing;
     const { store, ttlMs, timeoutMs } = this.options;
     const expiresAt = this.clock.now() + ttlMs;
     const completions: IdempotencyCompletion[] = [];

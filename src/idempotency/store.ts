@@ -38,6 +38,8 @@ export interface IdempotencyStore {
    * Claims each key for the calling invocation. For each key, atomically:
    * when there is no entry, or its entry has expired (a completed entry whose
    * `expiresAt <= now`, or an in-progress entry whose `inProgressUntil <= now`),
+   * or it is an in-progress entry under the same `token` (a renewal: the
+   * holder moves its own claim, as the consumer does while a record runs),
    * write an in-progress entry `{ token, inProgressUntil, payloadHash }` and
    * answer `claimed`; otherwise answer the entry's state and write nothing.
    *

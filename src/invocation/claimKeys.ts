@@ -5,12 +5,13 @@ import type { ParsedBodies } from './runRecords.js';
 /**
  * Phase 3, claim the keys: every distinct idempotency key of the batch in
  * one store call, before any record runs. Claims last until the
- * invocation's deadline (or `inProgressTtlSeconds` without one), so a
- * crashed invocation blocks its keys only until then. Never rejects: a
- * store that fails or stalls fails its records closed.
+ * invocation's deadline (or `inProgressTtlSeconds` without one; or the
+ * host's horizon, which the host renews), so a crashed invocation blocks its
+ * keys only until then. Never rejects: a store that fails or stalls fails
+ * its records closed.
  */
 export function claimKeys(invocation: Invocation, idempotency: BatchIdempotency, parsed: ParsedBodies): Promise<void> {
-  const { deadline, clock } = invocation;
-  const holdMs = deadline?.remainingMs() ?? idempotency.holdWithoutDeadlineMs;
-  return idempotency.claim(parsed, clock.now() + holdMs, deadline?.expired);
+  const { deadline, clock, host } = invocation;
+  const until = host?.claimUntil() ?? clock.now() + (deadline?.remainingMs() ?? idempotency.holdWithoutDeadlineMs);
+  return idempotency.claim(parsed, until, deadline?.expired ?? host?.abandoned);
 }

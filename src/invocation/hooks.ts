@@ -23,7 +23,10 @@ export interface InvocationHooks {
   recordStarted?(index: number): void;
   /** Runs `call` (the user's function for one record) and returns its result; may wrap it, e.g. inside a span. */
   callRecord?: ((index: number, call: () => unknown) => unknown) | undefined;
-  /** A started record has its outcome (before the failure policy). Called once per started record. */
+  /**
+   * A record has its outcome (before the failure policy): once per started
+   * record, and once per record the FIFO rules skip (those never start).
+   */
   recordSettled?(outcome: RecordOutcome): void;
   /** The invocation has its answer: every outcome is final. */
   answered?(result: BatchResult): void;

@@ -7,6 +7,7 @@ import { isSuccess } from '../outcomes.js';
 import type { BatchLogger, ProcessRecord, RecordOutcome } from '../types.js';
 import { Budget } from './budget.js';
 import { combineHooks, type Feature, type InvocationHooks } from './hooks.js';
+import type { HostedInvocation, InvocationHost } from './host.js';
 import type { ReadEvent } from './readEvent.js';
 
 /** What a handler is made of: its checked options, the user's function and the features its options turned on. */
@@ -30,7 +31,7 @@ const SUCCEEDED: RecordOutcome = Object.freeze({ status: 'succeeded', messageId:
  * per call and never shared. The phases (see `runInvocation.ts`) read and
  * write it; `settle` is the one way a record gets its outcome.
  */
-export class Invocation {
+export class Invocation implements HostedInvocation {
   readonly records: readonly SQSRecord[];
   readonly ids: readonly string[];
   readonly groups: ReadonlyArray<string | undefined> | undefined;
@@ -38,9 +39,10 @@ export class Invocation {
   /** Each record's outcome, by position; holes until the record settles (filled by `conclude`). */
   readonly outcomes: Array<RecordOutcome | undefined>;
   /**
-   * Which records started, kept only with a deadline: only a deadline can
-   * leave a started record without an outcome, and `conclude` must tell it
-   * (failed: it was running) from one that never started (skipped).
+   * Which records started, kept only with a deadline or a host: only they can
+   * end the run with a started record still without an outcome, and
+   * `conclude` must tell it (failed: it was running) from one that never
+   * started (skipped).
    */
   readonly started: Uint8Array | undefined;
   readonly clock: Clock;
@@ -58,6 +60,8 @@ export class Invocation {
     event: ReadEvent,
     readonly context: Context | undefined,
     readonly engine: Engine,
+    /** What runs the invocation outside Lambda; `undefined` for a handler. */
+    readonly host: InvocationHost | undefined,
   ) {
     const { options } = engine;
     this.records = event.records;
@@ -77,23 +81,11 @@ export class Invocation {
       options.timeoutMarginMs,
       followedByCalls ? Budget.reserveFor(options.timeoutMarginMs) : 0,
     );
-    this.started = this.deadline === undefined ? undefined : new Uint8Array(this.count);
+    this.started = this.deadline === undefined && host === undefined ? undefined : new Uint8Array(this.count);
     this.logger = options.logger;
     this.idempotency =
       options.idempotency === undefined ? undefined : new BatchIdempotency(options.idempotency, this.count, this.clock);
-    this.hooks =
-      engine.features.length === 0
-        ? undefined
-        : combineHooks(
-            engine.features.map((feature) =>
-              feature.start({
-                records: this.records,
-                ids: this.ids,
-                startedAt: this.startedAt,
-                now: () => this.clock.now(),
-              }),
-            ),
-          );
+    this.hooks = engine.features.length === 0 && host === undefined ? undefined : this.startHooks(host);
   }
 
   /**
@@ -140,9 +132,27 @@ export class Invocation {
     return this.interrupted?.has(index) === true;
   }
 
+  /** See {@link HostedInvocation.renewClaims}. */
+  renewClaims(until: number): Promise<readonly number[]> {
+    return this.idempotency === undefined ? Promise.resolve([]) : this.idempotency.renew(until);
+  }
+
   /** Ends the run: late settlements are ignored from now on. */
   close(): void {
     this.closed = true;
     this.deadline?.dispose();
+  }
+
+  /** The features' hooks for this invocation, and the host's, as one. */
+  private startHooks(host: InvocationHost | undefined): InvocationHooks | undefined {
+    const start = {
+      records: this.records,
+      ids: this.ids,
+      startedAt: this.startedAt,
+      now: () => this.clock.now(),
+    };
+    const all = this.engine.features.map((feature) => feature.start(start));
+    if (host !== undefined) all.push(host.follow(this));
+    return combineHooks(all);
   }
 }

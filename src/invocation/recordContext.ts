@@ -14,6 +14,7 @@ export class RecordCtx implements RecordContext {
   constructor(
     private readonly invocation: Invocation,
     private readonly record: BatchRecord<unknown>,
+    private readonly index: number,
   ) {}
 
   get context(): Context | undefined {
@@ -21,7 +22,8 @@ export class RecordCtx implements RecordContext {
   }
 
   get signal(): AbortSignal {
-    return this.invocation.signal;
+    const { host } = this.invocation;
+    return host === undefined ? this.invocation.signal : host.signal(this.index);
   }
 
   get logger(): BatchLogger {

@@ -58,9 +58,11 @@ function logOutcome(invocation: Invocation, outcome: RecordOutcome): void {
       log(
         invocation.logger,
         'error',
-        invocation.stillRunning(index)
-          ? 'Record did not finish before the invocation ran out of time'
-          : 'Record failed',
+        !invocation.stillRunning(index)
+          ? 'Record failed'
+          : invocation.host === undefined
+            ? 'Record did not finish before the invocation ran out of time'
+            : 'Record did not finish before the shutdown timeout',
         { ...where, error: outcome.error },
       );
       return;
@@ -94,4 +96,5 @@ const SKIP_MESSAGES: Record<SkipReason, string> = {
     'Record not started after a failure in its FIFO batch; it is reported as a failure to keep order',
   'fifo-group-stopped':
     'Record not started after a failure in its FIFO message group; it is reported as a failure to keep order',
+  shutdown: 'Record not started: the consumer is stopping; it is returned to the queue',
 };

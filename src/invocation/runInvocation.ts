@@ -6,6 +6,7 @@ import { claimKeys } from './claimKeys.js';
 import { completeClaims } from './completeClaims.js';
 import { conclude } from './conclude.js';
 import { whenReady } from './hooks.js';
+import type { InvocationHost } from './host.js';
 import { type Engine, Invocation } from './invocation.js';
 import { parseBodies } from './parseBodies.js';
 import { readEvent } from './readEvent.js';
@@ -24,22 +25,30 @@ import { runRecords } from './runRecords.js';
  * 7. complete claims (`completeClaims.ts`);
  * 8. report (`report.ts`): logs, the features' hooks (metrics), the response.
  *
- * Phases 2 to 4 race the deadline (the answer does not wait for records
- * still running when it comes); 6 and 7 share the time left before it
- * (`budget.ts`). Rejects only with `InvalidEventError` (phase 1).
+ * Phases 2 to 4 race the deadline, and the host's `abandoned` (the answer
+ * does not wait for records still running when either comes); 6 and 7 share
+ * the time left before the deadline (`budget.ts`). Rejects only with
+ * `InvalidEventError` (phase 1).
+ *
+ * @param host - What runs the invocation outside Lambda (the consumer); see `host.ts`.
  */
-export function runInvocation(event: unknown, context: Context | undefined, engine: Engine): Promise<BatchResult> {
+export function runInvocation(
+  event: unknown,
+  context: Context | undefined,
+  engine: Engine,
+  host?: InvocationHost,
+): Promise<BatchResult> {
   const loading = whenReady(engine.features);
   if (loading !== undefined) {
     // A feature's code is still being imported (first invocation only): start once it is there, or without it.
-    const start = () => runInvocation(event, context, engine);
+    const start = () => runInvocation(event, context, engine, host);
     return loading.then(start, start);
   }
   let invocation: Invocation;
   try {
     const read = readEvent(event);
     if (read.ids.length === 0) return Promise.resolve({ response: { batchItemFailures: [] }, outcomes: [] });
-    invocation = new Invocation(read, context, engine);
+    invocation = new Invocation(read, context, engine, host);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -67,6 +76,7 @@ export function runInvocation(event: unknown, context: Context | undefined, engi
       finish();
     });
     deadline?.onExpire(finish);
+    host?.abandoned.then(finish);
   });
 }
 

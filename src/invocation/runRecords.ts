@@ -36,9 +36,10 @@ class Runner implements RecordRunner {
     private readonly parsed: ParsedBodies | undefined,
   ) {}
 
+  /** Whether a record may start: while the deadline leaves time and the host (a consumer) has not stopped. */
   canStart(): boolean {
-    const { deadline } = this.invocation;
-    return deadline === undefined || deadline.hasTime();
+    const { deadline, host } = this.invocation;
+    return (host === undefined || host.canStart()) && (deadline === undefined || deadline.hasTime());
   }
 
   skip(index: number, reason: SkipReason): void {
@@ -101,7 +102,7 @@ class Runner implements RecordRunner {
   private run(index: number, record: BatchRecord<unknown>): boolean | PromiseLike<unknown> {
     const { invocation } = this;
     const { processRecord } = invocation.engine;
-    const ctx = new RecordCtx(invocation, record);
+    const ctx = new RecordCtx(invocation, record, index);
     const hooks = invocation.hooks;
     try {
       const result =

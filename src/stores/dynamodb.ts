@@ -168,9 +168,20 @@ export class DynamoDBIdempotencyStore implements IdempotencyStore {
             new PutItemCommand({
               TableName: this.table,
               Item: this.item(key, 'IN_PROGRESS', token, inProgressUntil, payloadHash),
-              ConditionExpression: 'attribute_not_exists(#k) OR #until <= :now',
-              ExpressionAttributeNames: { '#k': this.keyAttribute, '#until': 'untilMs' },
-              ExpressionAttributeValues: { ':now': { N: String(Math.floor(now)) } },
+              // Free, lapsed, or ours already (a renewal under the same token).
+              ConditionExpression:
+                'attribute_not_exists(#k) OR #until <= :now OR (#state = :inProgress AND #token = :token)',
+              ExpressionAttributeNames: {
+                '#k': this.keyAttribute,
+                '#until': 'untilMs',
+                '#state': 'state',
+                '#token': 'token',
+              },
+              ExpressionAttributeValues: {
+                ':now': { N: String(Math.floor(now)) },
+                ':inProgress': { S: 'IN_PROGRESS' },
+                ':token': { S: token },
+              },
               ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             }),
           );

@@ -121,7 +121,8 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
       const refusal = keyRefusal(key);
       if (refusal !== undefined) return { status: 'error', error: new IdempotencyStoreError('claim', refusal) };
       const entry = this.entries.get(key);
-      if (entry !== undefined && entry.until > now) {
+      const renewal = entry?.state === 'in-progress' && entry.token === token;
+      if (entry !== undefined && entry.until > now && !renewal) {
         return entry.state === 'completed'
           ? { status: 'completed', payloadHash: entry.hash }
           : { status: 'in-progress', inProgressUntil: entry.until, payloadHash: entry.hash };

@@ -66,22 +66,24 @@ export interface RedisIdempotencyStoreOptions {
 const CHUNK = 500;
 
 // Entries are strings `state|token|until|hash`: state `p` (in progress) or `c`
-// (completed), `until` in epoch ms from the caller's clock. Redis expires the key
+// (completed), `until` in epoch ms from the caller's clock. A claim over an
+// in-progress entry with the same token renews it. Redis expires the key
 // at `until` too (PX), and the scripts compare `until` with the caller's `now`, so
 // correctness does not depend on when Redis deletes it.
 
 const CLAIM = `local now = tonumber(ARGV[1])
 local out = {}
 for i = 1, #KEYS do
+  local base = 1 + (i - 1) * 3
   local current = redis.call('GET', KEYS[i])
   if current then
     local untilMs = tonumber(string.match(current, '^[^|]*|[^|]*|([^|]*)'))
     if untilMs == nil or untilMs <= now then current = false end
   end
+  if current and string.match(current, '^p|([^|]*)|') == ARGV[base + 1] then current = false end
   if current then
     out[i] = current
   else
-    local base = 1 + (i - 1) * 3
     local untilMs = tonumber(ARGV[base + 2])
     redis.call('SET', KEYS[i], 'p|' .. ARGV[base + 1] .. '|' .. ARGV[base + 2] .. '|' .. ARGV[base + 3], 'PX', math.max(1, untilMs - now))
     out[i] = ''

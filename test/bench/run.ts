@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { coldTable, measureColdImports } from './cold.js';
 import { coldStartTable, measureColdStart } from './coldStart.js';
+import { consumerTable, measureConsumers } from './consumer.js';
 import { idempotencyTable, measureIdempotency } from './idempotency.js';
 import { measureMemory } from './memory.js';
 import { measureStoreEviction, storeEvictionTable } from './memoryStore.js';
@@ -56,3 +57,10 @@ if (wanted('idempotency')) {
 }
 if (wanted('memory')) section('Memory', await measureMemory());
 if (wanted('memory')) section('Memory store eviction', storeEvictionTable(await measureStoreEviction(quick ? 14 : 30)));
+if (wanted('consumer')) {
+  const messages = quick ? 1000 : 3000;
+  section(
+    'Consumer throughput on the emulator (10 ms of work per record)',
+    consumerTable(await measureConsumers(root, quick ? 1 : 3, messages), messages),
+  );
+}

@@ -62,6 +62,33 @@ describe.each(storeBackends())('store contract: $name', (backend) => {
       expect((await store.claim([claim('d', 't2', now + 200_000)], now + 120_000))[0]?.status).toBe('claimed');
     });
 
+    it('renews an in-progress claim under the same token, moving inProgressUntil', async () => {
+      const now = Date.now();
+      await store.claim([claim('g', 't1', now + 1000, 'hash-g')], now);
+
+      const renewed = await store.claim([claim('g', 't1', now + 5000, 'hash-g')], now + 500);
+
+      expect(renewed).toEqual([{ status: 'claimed' }]);
+      expect(await store.claim([claim('g', 't2', now + 9000)], now + 2000)).toEqual([
+        { status: 'in-progress', inProgressUntil: now + 5000, payloadHash: 'hash-g' },
+      ]);
+      expect((await store.claim([claim('g', 't2', now + 9000)], now + 5000))[0]?.status).toBe('claimed');
+    });
+
+    it('renews neither a completed key nor a claim under another token', async () => {
+      const now = Date.now();
+      await store.claim([claim('h-theirs', 'them', now + 60_000)], now);
+      await store.claim([claim('h-done', 'me', now + 60_000)], now);
+      await store.complete([{ key: 'h-done', token: 'me', expiresAt: now + 60_000, payloadHash: undefined }], now);
+
+      const results = await store.claim(
+        [claim('h-theirs', 'me', now + 90_000), claim('h-done', 'me', now + 90_000)],
+        now,
+      );
+
+      expect(results.map((r) => r.status)).toEqual(['in-progress', 'completed']);
+    });
+
     it('judges expiry by the caller clock, even one far from the real time (simulations)', async () => {
       const now = Date.now() - 3_600_000; // a simulated clock an hour behind
       await store.claim([claim('f', 't1', now + 60_000)], now);

@@ -11,6 +11,7 @@
 // fails for an example without one.
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -89,6 +90,24 @@ export async function capture<T>(work: () => Promise<T>): Promise<{ result: T; o
       console[m] = saved[i] as (typeof console)[typeof m];
     });
     [process.stdout.write, process.stderr.write] = writes as [typeof process.stdout.write, typeof process.stderr.write];
+  }
+}
+
+/** A TCP port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Polls `check` every 20 ms until it holds, failing after `ms`. */
+async function until(check: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    assert.ok(Date.now() < end, `timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -355,6 +374,64 @@ export const scenarios: Record<string, Scenario> = {
         'the failed message is still in the queue',
       );
       assert.ok(visibleAgainIn <= 5000, `the failed message comes back within 5 s, not ${visibleAgainIn} ms`);
+    },
+  },
+
+  'consumer.ts': {
+    kind: 'module',
+    async run(example, services) {
+      const queue = await services.createQueue(`orders-${Date.now()}`, { VisibilityTimeout: '30' });
+      const orders = [
+        { orderId: 'o-1', amountCents: 100 },
+        { orderId: 'o-2', amountCents: 250 },
+        { orderId: 'o-3', amountCents: 0 }, // invalid: not charged, left to come back
+      ];
+      await services.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queue.url,
+          Entries: orders.map((order, i) => ({ Id: String(i), MessageBody: JSON.stringify(order) })),
+        }),
+      );
+      const port = await freePort();
+      services.setEnv({
+        QUEUE_URL: queue.url,
+        PAYMENTS_URL: services.webhookUrl('/payments'),
+        HEALTH_PORT: String(port),
+      });
+      const charges = () => services.webhookCalls.filter((call) => call.path === '/payments');
+      const main = example.main as (signal?: AbortSignal) => Promise<void>;
+      const controller = new AbortController();
+
+      const { result: health } = await capture(async () => {
+        const done = main(controller.signal);
+        await until(() => charges().length === 2, 10_000, 'both valid orders to be charged');
+        const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+        const status = (await response.json()) as { state: string; received: number; succeeded: number };
+        controller.abort();
+        // The consumer waits for its long polls in flight; a message sent now ends them, and it goes back to the queue.
+        await services.sqs.send(
+          new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: [{ Id: '0', MessageBody: '{"late":true}' }] }),
+        );
+        await done;
+        return { code: response.status, status };
+      });
+
+      assert.deepEqual(
+        charges()
+          .map((call) => JSON.parse(call.body).orderId)
+          .sort(),
+        ['o-1', 'o-2'],
+      );
+      assert.equal(health.code, 200);
+      assert.deepEqual([health.status.state, health.status.succeeded], ['running', 2]);
+      const { ready, inflight } = services.inspectQueue(queue.name);
+      assert.equal(inflight.length, 1, 'the invalid order stays in flight until its visibility timeout');
+      assert.equal(ready.length, 1, 'the message received while stopping is back in the queue');
+
+      // The same function on Lambda.
+      const event = sqsEvent([{ orderId: 'o-4', amountCents: 10 }, { orderId: 'o-5' }]);
+      const { result } = await capture(() => handlerOf(example)(event, lambdaContext()));
+      assert.deepEqual(reported(result), idsAt(event, 1));
     },
   },
 

@@ -163,13 +163,19 @@ handler(event).then((response) => {
   );
   assert.equal(run(process.execPath, ['check.cjs'], app).trim(), 'cjs ok');
 
-  // Store entry points load without their peer clients, and they and the
-  // testing toolkit throw the core's error classes.
+  // Store entry points load without their peer clients, and they, the
+  // testing toolkit and the consumer (whose bundled engine takes its error
+  // classes from the core) throw the core's error classes.
   const shared = (ext, load) =>
     writeFileSync(
       join(app, `shared.${ext}`),
       `${load}
-for (const bad of [() => new RedisIdempotencyStore({ client: {} }), () => new QueueSimulator({ batchSize: 0 })]) {
+for (const bad of [
+  () => new RedisIdempotencyStore({ client: {} }),
+  () => new QueueSimulator({ batchSize: 0 }),
+  () => createConsumer(() => {}, { queueUrl: '' }),
+  () => createConsumer(() => {}, { queueUrl: 'https://sqs.example/q', concurrency: 0 }),
+]) {
   try { bad(); throw new Error('expected a throw'); }
   catch (error) { if (!(error instanceof InvalidOptionsError)) throw error; }
 }
@@ -178,11 +184,11 @@ console.log('shared ok');
     );
   shared(
     'mjs',
-    "import { InvalidOptionsError } from 'sqs-partial-batch';\nimport { RedisIdempotencyStore } from 'sqs-partial-batch/redis';\nimport { QueueSimulator } from 'sqs-partial-batch/testing';",
+    "import { InvalidOptionsError } from 'sqs-partial-batch';\nimport { RedisIdempotencyStore } from 'sqs-partial-batch/redis';\nimport { QueueSimulator } from 'sqs-partial-batch/testing';\nimport { createConsumer } from 'sqs-partial-batch/consumer';",
   );
   shared(
     'cjs',
-    "const { InvalidOptionsError } = require('sqs-partial-batch');\nconst { RedisIdempotencyStore } = require('sqs-partial-batch/redis');\nconst { QueueSimulator } = require('sqs-partial-batch/testing');",
+    "const { InvalidOptionsError } = require('sqs-partial-batch');\nconst { RedisIdempotencyStore } = require('sqs-partial-batch/redis');\nconst { QueueSimulator } = require('sqs-partial-batch/testing');\nconst { createConsumer } = require('sqs-partial-batch/consumer');",
   );
   assert.equal(run(process.execPath, ['shared.mjs'], app).trim(), 'shared ok');
   assert.equal(run(process.execPath, ['shared.cjs'], app).trim(), 'shared ok');

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createBatchProcessor, PermanentError } from '../../src/index.js';
-import { changeVisibility, sendToQueue } from '../../src/sqs.js';
+import { changeVisibility, deleteMessages, sendToQueue } from '../../src/sqs.js';
 import { failedIds, sqsEvent, sqsRecord } from '../helpers/events.js';
 
 /** A stand-in SQSClient whose batch calls all answer `reply(entry ids)`. */
@@ -92,9 +92,47 @@ describe('changeVisibility counts an entry as changed only when SQS lists it in 
     const failed = await changeVisibility(client, 'https://sqs/q', handles(12));
 
     expect(failed).toEqual([
-      { receiptHandle: 'rh-1', error: 'ReceiptHandleIsInvalid: stale' },
-      { receiptHandle: 'rh-2', error: expect.stringContaining('neither in Successful nor in Failed') },
-      { receiptHandle: 'rh-11', error: 'ReceiptHandleIsInvalid: stale' },
+      { receiptHandle: 'rh-1', error: 'ReceiptHandleIsInvalid: stale', senderFault: true },
+      {
+        receiptHandle: 'rh-2',
+        error: expect.stringContaining('neither in Successful nor in Failed'),
+        senderFault: false,
+      },
+      { receiptHandle: 'rh-11', error: 'ReceiptHandleIsInvalid: stale', senderFault: true },
     ]);
+  });
+});
+
+describe('deleteMessages counts an entry as deleted only when SQS lists it in Successful', () => {
+  it('reports refused entries with whether SQS blamed the sender, and unconfirmed ones as passing', async () => {
+    const client = stubClient((ids) => ({
+      Successful: ids.filter((id) => id !== '3' && id !== '4').map((Id) => ({ Id })),
+      Failed: [
+        { Id: '3', Code: 'ReceiptHandleIsInvalid', Message: 'stale', SenderFault: true },
+        { Id: '4', Code: 'InternalError', Message: 'later', SenderFault: false },
+      ],
+    }));
+    const receiptHandles = Array.from({ length: 15 }, (_, i) => `rh-${i}`);
+
+    const failed = await deleteMessages(client, 'https://sqs/q', receiptHandles);
+
+    expect(failed).toEqual([
+      { receiptHandle: 'rh-3', error: 'ReceiptHandleIsInvalid: stale', senderFault: true },
+      { receiptHandle: 'rh-4', error: 'InternalError: later', senderFault: false },
+      { receiptHandle: 'rh-13', error: 'ReceiptHandleIsInvalid: stale', senderFault: true },
+      { receiptHandle: 'rh-14', error: 'InternalError: later', senderFault: false },
+    ]);
+    expect(
+      (
+        await deleteMessages(
+          stubClient(() => ({})),
+          'https://sqs/q',
+          ['rh-0'],
+        )
+      )[0],
+    ).toMatchObject({
+      receiptHandle: 'rh-0',
+      senderFault: false,
+    });
   });
 });

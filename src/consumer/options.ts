@@ -1,0 +1,285 @@
+import type {
+  BackoffOptions,
+  BatchProcessorOptions,
+  DeadLetterOptions,
+  Envelope,
+  FifoFailureMode,
+  SqsClientLike,
+  StandardSchemaV1,
+} from 'sqs-partial-batch';
+import { InvalidOptionsError } from '../errors.js';
+import { MAX_VISIBILITY_SECONDS } from '../failurePolicy/options.js';
+import { describeValue, rejectUnknownKeys } from '../optionChecks.js';
+import { LAMBDA_ONLY_KEYS, PROCESSOR_KEYS } from '../options.js';
+
+/**
+ * Options of {@link createConsumer}: the consumer's own (`queueUrl`,
+ * `client`, `concurrency`, `batchSize`, `waitTimeSeconds`,
+ * `visibilityTimeoutSeconds`, `heartbeat`, `shutdownTimeoutMs`, `signal`),
+ * and every option of `createBatchHandler` that means something outside
+ * Lambda, with the same meaning: `schema`, `envelope`, `fifoFailure`,
+ * `logger`, `idempotency`, `backoff`, `onPermanentFailure`, `deadLetter`.
+ * The Lambda-only `timeoutMarginMs` and `throwOnFullBatchFailure` are refused.
+ *
+ * @example
+ * ```ts
+ * import type { ConsumerOptions } from 'sqs-partial-batch/consumer';
+ *
+ * const options: ConsumerOptions = { queueUrl: process.env.QUEUE_URL!, concurrency: 50, shutdownTimeoutMs: 20_000 };
+ * ```
+ */
+export interface ConsumerOptions<
+  Schema extends StandardSchemaV1 | undefined = undefined,
+  Env extends Envelope | undefined = undefined,
+> extends Omit<
+    BatchProcessorOptions<Schema, Env>,
+    'schema' | 'envelope' | 'concurrency' | 'fifoFailure' | 'timeoutMarginMs' | 'backoff' | 'deadLetter'
+  > {
+  /** The queue to consume, as `GetQueueUrl` or the console gives it. */
+  readonly queueUrl: string;
+  /**
+   * An `SQSClient` of `@aws-sdk/client-sqs` (v3), for its region,
+   * credentials and retry settings. The consumer needs
+   * `sqs:ReceiveMessage`, `sqs:DeleteMessage`, `sqs:ChangeMessageVisibility`
+   * and `sqs:GetQueueAttributes` on the queue.
+   * @default new SQSClient({}) (region and credentials from the environment), destroyed when the consumer stops
+   */
+  readonly client?: SqsClientLike | undefined;
+  /** See `createBatchHandler`'s `schema`: the body is parsed and validated before `processRecord` sees it. */
+  readonly schema?: Schema | undefined;
+  /** See `createBatchHandler`'s `envelope`: unwrap an SNS or EventBridge envelope first. */
+  readonly envelope?: Env | undefined;
+  /**
+   * How many records may run at once across the whole consumer, whatever
+   * each receive returns. The consumer receives only while it has free
+   * slots, with several receives in flight when the free slots allow. On
+   * FIFO queues a message group never has more than one record running.
+   * @default 10
+   */
+  readonly concurrency?: number | undefined;
+  /**
+   * On FIFO queues, what a failure stops (see `createBatchHandler`'s
+   * `fifoFailure`): `'stop-group'` releases the failed record's group's
+   * later records of the same receive; `'stop-batch'` releases every record
+   * of the receive not started yet. A receive's batch is an accident of
+   * timing here, so the default stops the group only. Every release counts
+   * as a receive towards the queue's `maxReceiveCount`.
+   * @default 'stop-group'
+   */
+  readonly fifoFailure?: FifoFailureMode | undefined;
+  /**
+   * Most messages one `ReceiveMessage` asks for (SQS's limit is 10).
+   * @default 10
+   */
+  readonly batchSize?: number | undefined;
+  /**
+   * Long polling: how long a `ReceiveMessage` waits for messages, in seconds
+   * (0 to 20). `stop()` waits for receives in flight (and gives back what
+   * they return), so this also bounds how long stopping can take.
+   * @default 20
+   */
+  readonly waitTimeSeconds?: number | undefined;
+  /**
+   * The visibility timeout received messages get, in seconds (1 to 43,200),
+   * which the heartbeat extends while a record runs. Idempotency claims last
+   * as long.
+   * @default the queue's VisibilityTimeout attribute
+   */
+  readonly visibilityTimeoutSeconds?: number | undefined;
+  /**
+   * Extend the visibility timeout of records still held when about two
+   * thirds of it is spent (one `ChangeMessageVisibilityBatch` call per
+   * received batch), so a long record is never delivered to a second
+   * consumer while it runs. A record whose extension fails has its `signal`
+   * aborted with a `VisibilityLostError`.
+   * @default true
+   */
+  readonly heartbeat?: boolean | undefined;
+  /**
+   * After `stop()`, how long running records may take to finish before
+   * their `signal` aborts (with a `ShutdownTimeoutError`) and they are
+   * reported as failed.
+   * @default 20000
+   */
+  readonly shutdownTimeoutMs?: number | undefined;
+  /** Stops the consumer when it aborts, like `stop()`. */
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * Delay the next delivery of failed records exponentially (see
+   * `createBatchHandler`'s `backoff`). `client` defaults to the consumer's,
+   * and the queue is the consumer's.
+   * @default undefined (failed records come back after the visibility timeout)
+   */
+  readonly backoff?: (Omit<BackoffOptions, 'client' | 'queueUrl'> & { readonly client?: SqsClientLike }) | undefined;
+  /**
+   * Where `onPermanentFailure: 'dead-letter'` sends records (see
+   * `createBatchHandler`'s `deadLetter`). `client` defaults to the consumer's.
+   */
+  readonly deadLetter?: (Omit<DeadLetterOptions, 'client'> & { readonly client?: SqsClientLike }) | undefined;
+}
+
+/**
+ * The defaults of the consumer's own options.
+ *
+ * @example
+ * ```ts
+ * import { CONSUMER_DEFAULTS } from 'sqs-partial-batch/consumer';
+ *
+ * console.log(CONSUMER_DEFAULTS.concurrency); // 10
+ * ```
+ */
+export const CONSUMER_DEFAULTS = Object.freeze({
+  concurrency: 10,
+  fifoFailure: 'stop-group',
+  batchSize: 10,
+  waitTimeSeconds: 20,
+  heartbeat: true,
+  shutdownTimeoutMs: 20_000,
+} as const);
+
+/** The consumer's own options, checked, with defaults applied. */
+export interface ResolvedConsumerOptions {
+  readonly queueUrl: string;
+  readonly client: SqsClientLike | undefined;
+  readonly batchSize: number;
+  readonly waitTimeSeconds: number;
+  readonly visibilityTimeoutSeconds: number | undefined;
+  readonly heartbeat: boolean;
+  readonly shutdownTimeoutMs: number;
+  readonly signal: AbortSignal | undefined;
+}
+
+const OWN_KEYS = [
+  'queueUrl',
+  'client',
+  'batchSize',
+  'waitTimeSeconds',
+  'visibilityTimeoutSeconds',
+  'heartbeat',
+  'shutdownTimeoutMs',
+  'signal',
+] as const;
+
+/** The handler's options a consumer takes, with their meaning: all but the Lambda-only ones. */
+export const SHARED_KEYS: readonly string[] = PROCESSOR_KEYS.filter(
+  (key) => !(LAMBDA_ONLY_KEYS as readonly string[]).includes(key),
+);
+
+const WHY_LAMBDA_ONLY: Record<(typeof LAMBDA_ONLY_KEYS)[number], string> = {
+  timeoutMarginMs:
+    'keeps a Lambda invocation within its deadline, and a consumer has none: use `shutdownTimeoutMs` for how long `stop()` lets running records finish',
+  throwOnFullBatchFailure:
+    'signals a failed batch to Lambda, and a consumer has no Lambda to tell: failed records come back after their visibility timeout',
+};
+
+/**
+ * Checks the consumer's options. Answers its own, checked, and the options
+ * to hand to the engine (every shared key, with the consumer's defaults and
+ * its client and queue filled into `backoff` and `deadLetter`), which the
+ * engine checks with the handler's rules.
+ *
+ * @param client - What `backoff` and `deadLetter` use when they name no client of their own.
+ */
+export function resolveConsumerOptions(
+  options: unknown,
+  client: SqsClientLike,
+): { own: ResolvedConsumerOptions; shared: Record<string, unknown> } {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidOptionsError(
+      `Expected options to be an object with at least a \`queueUrl\`, got ${describeValue(options)}`,
+    );
+  }
+  const input = options as Record<string, unknown>;
+  for (const key of LAMBDA_ONLY_KEYS) {
+    if (key in input) {
+      throw new InvalidOptionsError(`\`${key}\` is an option of createBatchHandler only: it ${WHY_LAMBDA_ONLY[key]}`);
+    }
+  }
+  rejectUnknownKeys(input, [...OWN_KEYS, ...SHARED_KEYS]);
+  const own = checkOwn(input);
+  // The engine checks these with the handler's rules; the consumer's defaults differ.
+  const shared: Record<string, unknown> = {
+    concurrency: CONSUMER_DEFAULTS.concurrency,
+    fifoFailure: CONSUMER_DEFAULTS.fifoFailure,
+  };
+  for (const key of SHARED_KEYS) if (input[key] !== undefined) shared[key] = input[key];
+  if (shared.backoff !== undefined) shared.backoff = withClient('backoff', shared.backoff, own.client ?? client, own);
+  if (shared.deadLetter !== undefined)
+    shared.deadLetter = withClient('deadLetter', shared.deadLetter, own.client ?? client);
+  return { own, shared };
+}
+
+function checkOwn(input: Record<string, unknown>): ResolvedConsumerOptions {
+  const { queueUrl, client, batchSize, waitTimeSeconds, visibilityTimeoutSeconds, heartbeat } = input;
+  const { shutdownTimeoutMs, signal } = input;
+  if (typeof queueUrl !== 'string' || queueUrl === '') {
+    throw new InvalidOptionsError(`Expected \`queueUrl\` to be a queue URL, got ${describeValue(queueUrl)}`);
+  }
+  if (client !== undefined && !hasSend(client)) {
+    throw new InvalidOptionsError(
+      `Expected \`client\` to be an SQSClient from @aws-sdk/client-sqs (an object with \`send\`), got ${describeValue(client)}`,
+    );
+  }
+  integerIn('batchSize', batchSize, 1, 10);
+  integerIn('waitTimeSeconds', waitTimeSeconds, 0, 20);
+  integerIn('visibilityTimeoutSeconds', visibilityTimeoutSeconds, 1, MAX_VISIBILITY_SECONDS);
+  if (heartbeat !== undefined && typeof heartbeat !== 'boolean') {
+    throw new InvalidOptionsError(`Expected \`heartbeat\` to be a boolean, got ${describeValue(heartbeat)}`);
+  }
+  if (
+    shutdownTimeoutMs !== undefined &&
+    !(typeof shutdownTimeoutMs === 'number' && Number.isFinite(shutdownTimeoutMs) && shutdownTimeoutMs >= 0)
+  ) {
+    throw new InvalidOptionsError(
+      `Expected \`shutdownTimeoutMs\` to be a finite number >= 0, got ${describeValue(shutdownTimeoutMs)}`,
+    );
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidOptionsError(`Expected \`signal\` to be an AbortSignal, got ${describeValue(signal)}`);
+  }
+  return {
+    queueUrl,
+    client: client as SqsClientLike | undefined,
+    batchSize: (batchSize as number | undefined) ?? CONSUMER_DEFAULTS.batchSize,
+    waitTimeSeconds: (waitTimeSeconds as number | undefined) ?? CONSUMER_DEFAULTS.waitTimeSeconds,
+    visibilityTimeoutSeconds: visibilityTimeoutSeconds as number | undefined,
+    heartbeat: (heartbeat as boolean | undefined) ?? CONSUMER_DEFAULTS.heartbeat,
+    shutdownTimeoutMs: (shutdownTimeoutMs as number | undefined) ?? CONSUMER_DEFAULTS.shutdownTimeoutMs,
+    signal: signal as AbortSignal | undefined,
+  };
+}
+
+function integerIn(name: string, value: unknown, min: number, max: number): void {
+  if (value === undefined) return;
+  if (!(Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max)) {
+    throw new InvalidOptionsError(
+      `Expected \`${name}\` to be an integer from ${min} to ${max}, got ${describeValue(value)}`,
+    );
+  }
+}
+
+/** `backoff` or `deadLetter` with the consumer's client (and, for `backoff`, queue) filled in. */
+function withClient(
+  name: 'backoff' | 'deadLetter',
+  value: unknown,
+  client: SqsClientLike,
+  own?: ResolvedConsumerOptions,
+): unknown {
+  // Anything but an object is left for the engine's checks to refuse, with their message.
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const option = value as Record<string, unknown>;
+  if (own !== undefined && option.queueUrl !== undefined) {
+    throw new InvalidOptionsError(
+      `\`${name}.queueUrl\` is not an option of the consumer: it delays messages of its own queue, \`queueUrl\``,
+    );
+  }
+  return {
+    ...option,
+    client: option.client ?? client,
+    ...(own === undefined ? {} : { queueUrl: own.queueUrl }),
+  };
+}
+
+function hasSend(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as { send?: unknown }).send === 'function';
+}

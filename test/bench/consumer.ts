@@ -1,0 +1,195 @@
+// Throughput of a container consumer on the emulator: this package's consumer
+// against sqs-consumer, and the emulator's own ceiling with hand-written loops.
+// The emulator (fauxqs) runs in a child process, as SQS runs elsewhere, so it
+// does not share a thread with the consumer it serves.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  DeleteQueueCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { Consumer as SqsConsumer } from 'sqs-consumer';
+import { median, table } from './fixtures.js';
+
+/** Work each record does: 10 ms of waiting, as a call to another service would. */
+const WORK_MS = 10;
+const work = () => new Promise<void>((resolve) => setTimeout(resolve, WORK_MS));
+
+interface Contender {
+  readonly name: string;
+  /** Consumes the queue until `count` messages are done; answers when they are, and stops. */
+  run(client: SQSClient, queueUrl: string, count: number): Promise<void>;
+}
+
+export interface ConsumerRow {
+  readonly name: string;
+  readonly perSecond: number[];
+}
+
+/** Starts fauxqs in its own process; answers its endpoint and a way to stop it. */
+async function startEmulator(cwd: string): Promise<{ endpoint: string; stop(): void }> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { buildApp } from 'fauxqs';
+const app = buildApp({ logger: false, host: '127.0.0.1' });
+await app.listen({ port: 0, host: '127.0.0.1' });
+console.log(app.server.address().port);`,
+    ],
+    { cwd, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`the emulator exited (${code})`)));
+  });
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => child.kill() };
+}
+
+/** Resolves once `done()` holds, checking every few milliseconds. */
+async function whenDone(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((resolve) => setTimeout(resolve, 2));
+}
+
+function ours(
+  concurrency: number,
+  createConsumer: typeof import('sqs-partial-batch/consumer').createConsumer,
+): Contender {
+  return {
+    name: `sqs-partial-batch consumer, concurrency ${concurrency}`,
+    async run(client, queueUrl, count) {
+      let done = 0;
+      const consumer = createConsumer(
+        async () => {
+          await work();
+          done++;
+        },
+        { queueUrl, client, concurrency, waitTimeSeconds: 1, logger: false },
+      );
+      const started = consumer.start();
+      await whenDone(() => done >= count);
+      await consumer.stop();
+      await started;
+    },
+  };
+}
+
+const sqsConsumer: Contender = {
+  name: 'sqs-consumer, batchSize 10 (its concurrency)',
+  async run(client, queueUrl, count) {
+    let done = 0;
+    const consumer = SqsConsumer.create({
+      queueUrl,
+      sqs: client,
+      batchSize: 10,
+      waitTimeSeconds: 1,
+      handleMessage: async (message) => {
+        await work();
+        done++;
+        return message;
+      },
+    });
+    consumer.on('error', () => {});
+    consumer.start();
+    await whenDone(() => done >= count);
+    consumer.stop();
+  },
+};
+
+/** The emulator's ceiling: `loops` plain loops of receive 10, work, delete 10 in one call. */
+function ceiling(loops: number): Contender {
+  return {
+    name: `emulator ceiling: ${loops} hand-written loops`,
+    async run(client, queueUrl, count) {
+      let done = 0;
+      const loop = async () => {
+        while (done < count) {
+          const { Messages = [] } = await client.send(
+            new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+          );
+          if (Messages.length === 0) continue;
+          await Promise.all(Messages.map(() => work()));
+          done += Messages.length;
+          await client.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+            }),
+          );
+        }
+      };
+      await Promise.all(Array.from({ length: loops }, loop));
+    },
+  };
+}
+
+/**
+ * Messages per second of each contender, in `rounds` rounds, each on a fresh
+ * queue of `count` messages, contenders in a rotated order per round.
+ */
+export async function measureConsumers(root: string, rounds: number, count: number): Promise<ConsumerRow[]> {
+  const { createConsumer } = (await import(
+    pathToFileURL(join(root, 'dist/consumer.js')).href
+  )) as typeof import('sqs-partial-batch/consumer');
+  const contenders = [ours(10, createConsumer), ours(50, createConsumer), sqsConsumer, ceiling(5), ceiling(10)];
+  const emulator = await startEmulator(root);
+  const client = new SQSClient({
+    endpoint: emulator.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  });
+  const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (let k = 0; k < contenders.length; k++) {
+        const contender = contenders[(round + k) % contenders.length] as Contender;
+        const { QueueUrl } = await client.send(
+          new CreateQueueCommand({ QueueName: `bench-${round}-${k}`, Attributes: { VisibilityTimeout: '30' } }),
+        );
+        const queueUrl = QueueUrl as string;
+        for (let i = 0; i < count; i += 10) {
+          await client.send(
+            new SendMessageBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: Array.from({ length: Math.min(10, count - i) }, (_, j) => ({
+                Id: String(j),
+                MessageBody: JSON.stringify({ orderId: `order-${i + j}` }),
+              })),
+            }),
+          );
+        }
+        const started = performance.now();
+        await contender.run(client, queueUrl, count);
+        samples.get(contender.name)?.push((count / (performance.now() - started)) * 1000);
+        await client.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+      }
+    }
+  } finally {
+    client.destroy();
+    emulator.stop();
+  }
+  return contenders.map((c) => ({ name: c.name, perSecond: samples.get(c.name) ?? [] }));
+}
+
+export function consumerTable(rows: readonly ConsumerRow[], count: number): string {
+  const rate = (name: string) => median(rows.find((row) => row.name.startsWith(name))?.perSecond ?? [0]);
+  const base = rate('sqs-consumer');
+  const body = table(
+    ['consumer', 'messages / s (median)', 'runs (min to max)', 'x sqs-consumer'],
+    rows.map((row) => [
+      row.name,
+      `**${Math.round(median(row.perSecond))}**`,
+      `${Math.round(Math.min(...row.perSecond))} to ${Math.round(Math.max(...row.perSecond))}`,
+      (median(row.perSecond) / base).toFixed(2),
+    ]),
+  );
+  const at10 = rate('sqs-partial-batch consumer, concurrency 10') / base;
+  const at50 = rate('sqs-partial-batch consumer, concurrency 50') / base;
+  return `${count} messages per run, ${WORK_MS} ms of async work per record, fauxqs in its own process, one SQSClient for all.\n\n${body}\n\nBudgets: at concurrency 10 at least sqs-consumer (${at10.toFixed(2)}x: ${at10 >= 1 ? 'met' : '**not met**'}); at concurrency 50 at least 2x (${at50.toFixed(2)}x: ${at50 >= 2 ? 'met' : '**not met**'}).`;
+}
