@@ -8,7 +8,7 @@ import { idempotencyTable, measureIdempotency } from './idempotency.js';
 import { measureMemory } from './memory.js';
 import { measureStoreEviction, storeEvictionTable } from './memoryStore.js';
 import { budgetChecks, budgetTable, type Cell, measureOverhead, overheadTables } from './overhead.js';
-import { sizeTable } from './size.js';
+import { sizeBreakdown, sizeTable } from './size.js';
 
 const root = resolve(process.cwd()); // npm runs scripts from the package root
 const quick = process.argv.includes('--quick');
@@ -50,8 +50,10 @@ if (wanted('cold')) {
   section('Cold start (whole process, one invocation)', coldStartTable(measureColdStart(runs, root), runs));
   section('Cold import', coldTable(measureColdImports(quick ? 3 : 11, root), quick ? 3 : 11));
 }
-if (wanted('size'))
+if (wanted('size')) {
   section('Bundle size of a minimal handler (esbuild, minified, AWS SDK external)', await sizeTable(root));
+  section("Where the minimal handler's bytes go", await sizeBreakdown(root));
+}
 if (wanted('idempotency')) {
   section('Idempotency cost per 10-record batch', idempotencyTable(await measureIdempotency(quick ? 10 : 50)));
 }

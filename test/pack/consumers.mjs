@@ -175,7 +175,10 @@ try {
         return await exec(
           process.execPath,
           [join(dir, 'out/test/examples/run.js'), join(dir, 'examples'), join(dir, 'out/examples'), label],
-          { cwd: dir, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+          {
+            cwd: dir,
+            env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', LOG_LEVEL: 'silent' },
+          },
         );
       } catch (error) {
         throw new Error(`${label} consumer: running the examples failed\n${error.output}`);
