@@ -6,10 +6,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { median, table } from './fixtures.js';
 
+// A 10-record event with every field Lambda sends (Powertools' parser checks them all).
 const EVENT = `{ Records: Array.from({ length: 10 }, (_, i) => ({
-  messageId: 'm-' + i, receiptHandle: 'r-' + i, body: JSON.stringify({ orderId: 'o-' + i, amountCents: 100 }),
-  attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()) }, messageAttributes: {},
-  md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:orders', awsRegion: 'eu-west-1' })) }`;
+  messageId: '059f36b4-87a3-44ab-83d2-66197583000' + i, receiptHandle: 'AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a' + i,
+  body: JSON.stringify({ orderId: 'o-' + i, amountCents: 100 }),
+  attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'AIDAIENQZJOLO23YVJ4VO',
+    ApproximateFirstReceiveTimestamp: String(Date.now()) },
+  messageAttributes: {}, md5OfBody: 'e4e68fb7bd0e697a0ae8f1bb342846b3', eventSource: 'aws:sqs',
+  eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:orders', awsRegion: 'eu-west-1' })) }`;
 const CONTEXT = `{ awsRequestId: 'r', getRemainingTimeInMillis: () => 30000 }`;
 
 const HANDLERS: Record<string, string> = {

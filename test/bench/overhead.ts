@@ -136,10 +136,17 @@ export interface OverheadRow extends Cell {
   readonly rounds: number;
 }
 
-function collectGarbage(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
+/**
+ * Empties the young generation (a minor collection), so a slice does not pay
+ * for the previous contender's garbage. Not a full collection: that would
+ * also drop the hidden classes no live object uses, and with them the
+ * optimized code that checks for them, a recompilation Lambda never forces
+ * between invocations.
+ */
+function collectYoungGarbage(): void {
+  const gc = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc;
   if (gc === undefined) throw new Error('run with node --expose-gc');
-  gc();
+  gc({ type: 'minor' });
 }
 
 /** Length of one contender's slice of a round, in milliseconds. */
@@ -166,7 +173,7 @@ function caller(handler: Handler, events: readonly SQSEvent[]): () => Promise<un
  * two long runs side by side can differ by 30%; two 3 ms slices next to each
  * other see the same machine. The median over rounds is reported, with the
  * interquartile range. On 10,000-record batches a slice is one call, and
- * each starts on a freshly collected heap, warmed by one untimed call.
+ * each starts on an empty young generation.
  */
 export async function measureOverhead(cells: readonly Cell[], timeMs: number, rounds: number): Promise<OverheadRow[]> {
   const rows: OverheadRow[] = [];
@@ -254,14 +261,8 @@ async function interleavedRatios(
       if (name !== FLOOR && round >= roundsOf(name)) continue;
       const call = calls.get(name) as () => Promise<unknown>;
       const count = callsPerSlice.get(name) as number;
-      // Big batches: start every slice on a collected heap, so no slice pays for another's garbage, then
-      // warm it with one untimed call. A full collection drops the hidden classes no live object uses, and
-      // with them the optimized code that checks for them; Lambda does not collect fully between
-      // invocations, so recompiling after each forced collection is a cost of the method, not of the contender.
-      if (size >= 1000) {
-        collectGarbage();
-        await call();
-      }
+      // Big batches: start every slice on an empty young generation, so no slice pays for another's garbage.
+      if (size >= 1000) collectYoungGarbage();
       const start = process.hrtime.bigint();
       for (let i = 0; i < count; i++) await call();
       elapsed.set(name, Number(process.hrtime.bigint() - start) / count);
