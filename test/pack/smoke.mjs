@@ -196,6 +196,63 @@ console.log('shared ok');
   assert.equal(run(process.execPath, ['shared.mjs'], app).trim(), 'shared ok');
   assert.equal(run(process.execPath, ['shared.cjs'], app).trim(), 'shared ok');
 
+  // Observability on the packed package, ESM and CJS: with no options a failed record is one JSON line
+  // with its messageId; `metrics` writes one EMF document whose counts match the response;
+  // `logger: false` writes nothing; a hostile body reaches neither.
+  const observed = (ext, load) =>
+    writeFileSync(
+      join(app, `observed.${ext}`),
+      `${load}
+const event = sqsEvent(['{"ok":true}', 'SECRET-BODY not json', '{"fail":true}']);
+const ids = event.Records.map((r) => r.messageId);
+const handler = createBatchHandler((record) => { if (record.body.fail) throw new Error('declined'); }, {
+  schema: { '~standard': { version: 1, vendor: 't', validate: (value) => ({ value }) } },
+  metrics: { namespace: 'Smoke' },
+});
+const silent = createBatchHandler(() => { throw new Error('x'); }, { logger: false, throwOnFullBatchFailure: false });
+handler(event, lambdaContext()).then(async (response) => {
+  await silent(sqsEvent(['a']));
+  console.log(JSON.stringify({ ids, response }));
+});
+`,
+    );
+  observed(
+    'mjs',
+    "import { createBatchHandler } from 'sqs-partial-batch';\nimport { lambdaContext, sqsEvent } from 'sqs-partial-batch/testing';",
+  );
+  observed(
+    'cjs',
+    "const { createBatchHandler } = require('sqs-partial-batch');\nconst { lambdaContext, sqsEvent } = require('sqs-partial-batch/testing');",
+  );
+  for (const ext of ['mjs', 'cjs']) {
+    const child = spawnSync(process.execPath, [`observed.${ext}`], {
+      cwd: app,
+      encoding: 'utf8',
+      env: { ...process.env, LOG_LEVEL: 'INFO' },
+    });
+    assert.equal(child.status, 0, child.stderr);
+    const lines = `${child.stdout}${child.stderr}`.split('\n').filter((line) => line.startsWith('{'));
+    const { ids, response } = JSON.parse(lines.at(-1));
+    assert.deepEqual(
+      response.batchItemFailures.map((f) => f.itemIdentifier),
+      [ids[1], ids[2]],
+    );
+    const entries = lines.slice(0, -1).map((line) => JSON.parse(line));
+    const logged = entries.filter((entry) => entry.level === 'ERROR').map((entry) => [entry.messageId, entry.message]);
+    assert.deepEqual(logged, [
+      [ids[1], 'Record failed validation'],
+      [ids[2], 'Record failed'],
+    ]);
+    const documents = entries.filter((entry) => '_aws' in entry);
+    assert.equal(documents.length, 1, `${ext}: one EMF document per invocation`);
+    assert.equal(documents[0]._aws.CloudWatchMetrics[0].Namespace, 'Smoke');
+    assert.deepEqual(
+      [documents[0].RecordsSucceeded, documents[0].RecordsInvalid, documents[0].RecordsFailed, documents[0].BatchSize],
+      [1, 1, 1, 3],
+    );
+    assert.doesNotMatch(`${child.stdout}${child.stderr}`, /SECRET-BODY/, `${ext}: a body reached the output`);
+  }
+
   // The bin, as a user runs it: `npx sqs-partial-batch check` finds a missing
   // ReportBatchItemFailures (exit 1) and passes the repository's SAM example (exit 0).
   writeFileSync(
@@ -229,7 +286,7 @@ Resources:
   assert.match(example.stdout, /0 errors, 0 warnings, 0 info; 0 rules not checked, 1 event source checked/);
 
   console.log(
-    `pack smoke test: ${packed.filename} (${packed.size} bytes packed, ${files.length} files) installs, imports, requires, type-checks, bundles and runs the README quick start; npx sqs-partial-batch check works`,
+    `pack smoke test: ${packed.filename} (${packed.size} bytes packed, ${files.length} files) installs, imports, requires, type-checks, bundles and runs the README quick start; logs, metrics and npx sqs-partial-batch check work`,
   );
   console.log(
     `core size: a minimal handler bundles to ${(core.byteLength / 1024).toFixed(1)} KB minified, ${(coreGzip / 1024).toFixed(1)} KB gzipped (ceiling ${(CORE_BUNDLE_CEILING / 1024).toFixed(1)} KB)`,
