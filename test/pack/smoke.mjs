@@ -231,13 +231,14 @@ handler(event, lambdaContext()).then(async (response) => {
       env: { ...process.env, LOG_LEVEL: 'INFO' },
     });
     assert.equal(child.status, 0, child.stderr);
-    const lines = `${child.stdout}${child.stderr}`.split('\n').filter((line) => line.startsWith('{'));
-    const { ids, response } = JSON.parse(lines.at(-1));
+    const jsonLines = (text) => text.split('\n').filter((line) => line.startsWith('{'));
+    const out = jsonLines(child.stdout);
+    const { ids, response } = JSON.parse(out.at(-1));
     assert.deepEqual(
       response.batchItemFailures.map((f) => f.itemIdentifier),
       [ids[1], ids[2]],
     );
-    const entries = lines.slice(0, -1).map((line) => JSON.parse(line));
+    const entries = [...out.slice(0, -1), ...jsonLines(child.stderr)].map((line) => JSON.parse(line));
     const logged = entries.filter((entry) => entry.level === 'ERROR').map((entry) => [entry.messageId, entry.message]);
     assert.deepEqual(logged, [
       [ids[1], 'Record failed validation'],
