@@ -25,12 +25,13 @@ export function settleWithin<T>(
   return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
-/** Lone UTF-16 surrogates: a high one not followed by a low one, or a low one not preceded by a high one. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** True when `text` is well-formed UTF-16 (no lone surrogate), so UTF-8 encodes it without loss. */
+/**
+ * True when `text` is well-formed UTF-16 (no lone surrogate), so UTF-8
+ * encodes it without loss. `String.prototype.isWellFormed` (Node.js 20+),
+ * which TypeScript's ES2023 library does not declare yet.
+ */
 export function isWellFormed(text: string): boolean {
-  return !LONE_SURROGATE.test(text);
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
 }
 
 /**

@@ -1,6 +1,7 @@
 // Helpers for idempotency keys in messages and stores. The store entry points
 // bundle their own copy, and take the error classes from the core package.
 import { createHash } from 'node:crypto';
+import { isWellFormed } from '../util.js';
 
 /**
  * A key as messages name it, without quoting any of it: keys are often built
@@ -27,7 +28,7 @@ function groupDigits(count: number): string {
  */
 export function keyRefusal(key: unknown): string | undefined {
   if (typeof key !== 'string') return `An idempotency key must be a string, got ${key === null ? 'null' : typeof key}`;
-  if ((key as unknown as { isWellFormed(): boolean }).isWellFormed()) return undefined;
+  if (isWellFormed(key)) return undefined;
   return `Idempotency key ${quoteKey(key)} is not well-formed UTF-16 (it has a lone surrogate), so the store refuses it: stored as UTF-8 it would merge with other keys`;
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isWellFormed } from '../util.js';
 
 /**
  * A payload could not be hashed: it contains a cycle, or reading it threw (a
@@ -47,8 +48,6 @@ export function payloadHash(body: unknown): string {
 
 /** A byte that never occurs in UTF-8, marking a string hashed by its UTF-16 code units. */
 const NOT_UTF8 = Buffer.of(0xff);
-
-const isWellFormed = (text: string): boolean => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 const ARRAY = 0;
 const OBJECT = 1;
