@@ -1,5 +1,6 @@
-import { Console } from 'node:console';
+import type { Console } from 'node:console';
 import type { BatchLogger } from '../types.js';
+import { stdio } from './stdio.js';
 
 /** Log levels in order; a line is written when its level is at or above the logger's. */
 const LEVELS = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 } as const;
@@ -58,12 +59,6 @@ export class JsonLogger implements BatchLogger {
     if (level === 'ERROR' || level === 'WARN') this.out.error(line);
     else this.out.log(line);
   }
-}
-
-let shared: Console | undefined;
-function stdio(): Console {
-  shared ??= new Console({ stdout: process.stdout, stderr: process.stderr });
-  return shared;
 }
 
 function levelFromEnv(): number {

@@ -1,8 +1,9 @@
-import { Console } from 'node:console';
 import { InvalidOptionsError } from '../errors.js';
 import type { Feature, InvocationStart } from '../invocation/hooks.js';
 import { describeValue, rejectUnknownKeys } from '../optionChecks.js';
+import { queueNameOf } from '../recordFields.js';
 import type { BatchResult, RecordStatus } from '../types.js';
+import { stdio } from './stdio.js';
 
 /**
  * Anything that collects metrics like the Powertools `Metrics` class:
@@ -148,7 +149,7 @@ function emfFeature(namespace: string, dimensions: Readonly<Record<string, strin
           [QUEUE_NAME_DIMENSION]: queueName,
         };
         for (const [name, , value] of values) document[name] = value;
-        stdout().log(JSON.stringify(document));
+        stdio().log(JSON.stringify(document));
       },
     }),
   };
@@ -188,7 +189,8 @@ function measure(invocation: InvocationStart, result: BatchResult): Measured {
   values.push([METRIC_NAMES.duration, 'Milliseconds', Math.max(0, now - invocation.startedAt)]);
   const oldest = oldestSentAt(invocation);
   if (oldest !== undefined) values.push([METRIC_NAMES.oldestAge, 'Milliseconds', Math.max(0, now - oldest)]);
-  return { queueName: queueNameOf(invocation), values };
+  // The name spans give the queue too; `unknown` when the event source is not an SQS queue ARN.
+  return { queueName: queueNameOf(invocation.records[0]?.eventSourceARN) ?? 'unknown', values };
 }
 
 /** The earliest `SentTimestamp` of the batch, if any record has one. */
@@ -199,19 +201,4 @@ function oldestSentAt(invocation: InvocationStart): number | undefined {
     if (Number.isFinite(sent) && sent > 0 && (oldest === undefined || sent < oldest)) oldest = sent;
   }
   return oldest;
-}
-
-/** The queue's name: the last part of the first record's event source ARN. */
-export function queueNameOf(invocation: Pick<InvocationStart, 'records'>): string {
-  const arn = invocation.records[0]?.eventSourceARN;
-  if (typeof arn !== 'string') return 'unknown';
-  const name = arn.slice(arn.lastIndexOf(':') + 1);
-  return name === '' ? 'unknown' : name;
-}
-
-let shared: Console | undefined;
-/** Straight to stdout, not through the global console, so Lambda's JSON log format does not wrap the document. */
-function stdout(): Console {
-  shared ??= new Console({ stdout: process.stdout, stderr: process.stderr });
-  return shared;
 }
