@@ -99,6 +99,11 @@ export interface ResolvedFailurePolicy {
   readonly backoff: ResolvedBackoff | undefined;
 }
 
+/** Whether the policy has anything to do after a run (the default, `'retry'` without `backoff`, has not). */
+export function hasFailurePolicy(policy: ResolvedFailurePolicy): boolean {
+  return policy.backoff !== undefined || policy.onPermanentFailure !== 'retry';
+}
+
 /** Checks `backoff`, `onPermanentFailure` and `deadLetter`, and applies defaults. */
 export function resolveFailurePolicy(input: {
   backoff?: unknown;

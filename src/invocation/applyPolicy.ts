@@ -19,9 +19,3 @@ export function applyPolicy(invocation: Invocation, outcomes: RecordOutcome[], b
     budget,
   );
 }
-
-/** Whether the failure policy has anything to do for this handler. */
-export function hasPolicy(invocation: Invocation): boolean {
-  const { failurePolicy } = invocation.engine.options;
-  return failurePolicy.backoff !== undefined || failurePolicy.onPermanentFailure !== 'retry';
-}

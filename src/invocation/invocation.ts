@@ -1,6 +1,7 @@
 import type { Context, SQSRecord } from 'aws-lambda';
 import { type Clock, clockOf } from '../clock.js';
 import { Deadline } from '../deadline.js';
+import { hasFailurePolicy } from '../failurePolicy/options.js';
 import { BatchIdempotency } from '../idempotency/guard.js';
 import type { ResolvedOptions } from '../options.js';
 import { isSuccess } from '../outcomes.js';
@@ -50,6 +51,8 @@ export class Invocation implements HostedInvocation {
   readonly deadline: Deadline | undefined;
   readonly logger: BatchLogger | undefined;
   readonly idempotency: BatchIdempotency | undefined;
+  /** Whether phase 6 has anything to do (`backoff`, or `onPermanentFailure` other than `'retry'`). */
+  readonly hasFailurePolicy: boolean;
   readonly hooks: InvocationHooks | undefined;
   /** Records still running when the run was concluded (time ran out); set by `conclude`. */
   interrupted: ReadonlySet<number> | undefined;
@@ -71,20 +74,17 @@ export class Invocation implements HostedInvocation {
     this.outcomes = new Array(this.count);
     this.clock = clockOf(context);
     this.startedAt = this.clock.now();
-    const followedByCalls =
-      options.idempotency !== undefined ||
-      options.failurePolicy.backoff !== undefined ||
-      options.failurePolicy.onPermanentFailure !== 'retry';
+    this.hasFailurePolicy = hasFailurePolicy(options.failurePolicy);
+    this.idempotency =
+      options.idempotency === undefined ? undefined : new BatchIdempotency(options.idempotency, this.count, this.clock);
     this.deadline = Deadline.of(
       context,
       this.clock,
       options.timeoutMarginMs,
-      followedByCalls ? Budget.reserveFor(options.timeoutMarginMs) : 0,
+      this.followedByCalls ? Budget.reserveFor(options.timeoutMarginMs) : 0,
     );
     this.started = this.deadline === undefined && host === undefined ? undefined : new Uint8Array(this.count);
     this.logger = options.logger;
-    this.idempotency =
-      options.idempotency === undefined ? undefined : new BatchIdempotency(options.idempotency, this.count, this.clock);
     this.hooks = engine.features.length === 0 && host === undefined ? undefined : this.startHooks(host);
   }
 
@@ -135,6 +135,11 @@ export class Invocation implements HostedInvocation {
   /** See {@link HostedInvocation.renewClaims}. */
   renewClaims(until: number): Promise<readonly number[]> {
     return this.idempotency === undefined ? Promise.resolve([]) : this.idempotency.renew(until);
+  }
+
+  /** Whether store or SQS calls follow the run (phases 6 and 7), which then keeps time for them. */
+  get followedByCalls(): boolean {
+    return this.hasFailurePolicy || this.idempotency !== undefined;
   }
 
   /** Ends the run: late settlements are ignored from now on. */

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import type { BatchResult, RecordOutcome } from '../types.js';
-import { applyPolicy, hasPolicy } from './applyPolicy.js';
+import { applyPolicy } from './applyPolicy.js';
 import { Budget } from './budget.js';
 import { claimKeys } from './claimKeys.js';
 import { completeClaims } from './completeClaims.js';
@@ -92,19 +92,14 @@ function run(invocation: Invocation): Promise<unknown> {
 /** Phases 5 to 8. Synchronous when there is neither failure policy nor idempotency. */
 function afterRun(invocation: Invocation): BatchResult | Promise<BatchResult> {
   const outcomes = conclude(invocation);
-  const withPolicy = hasPolicy(invocation);
-  if (!withPolicy && invocation.idempotency === undefined) return report(invocation, outcomes);
+  if (!invocation.followedByCalls) return report(invocation, outcomes);
   const budget = Budget.after(invocation.deadline, () => invocation.clock.now());
-  return settleAfterRun(invocation, outcomes, budget, withPolicy);
+  return settleAfterRun(invocation, outcomes, budget);
 }
 
-async function settleAfterRun(
-  invocation: Invocation,
-  outcomes: RecordOutcome[],
-  budget: Budget,
-  withPolicy: boolean,
-): Promise<BatchResult> {
-  if (withPolicy) await safely(invocation, 'failure policy', () => applyPolicy(invocation, outcomes, budget));
+async function settleAfterRun(invocation: Invocation, outcomes: RecordOutcome[], budget: Budget): Promise<BatchResult> {
+  if (invocation.hasFailurePolicy)
+    await safely(invocation, 'failure policy', () => applyPolicy(invocation, outcomes, budget));
   await safely(invocation, 'idempotency completion', () => completeClaims(invocation, outcomes, budget));
   return report(invocation, outcomes);
 }
