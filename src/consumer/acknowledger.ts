@@ -1,4 +1,5 @@
-import type { FailedEntry } from 'sqs-partial-batch/sqs';
+import { describeError } from '../errors.js';
+import type { FailedEntry } from '../sqs.js';
 import type { QueueCalls } from './queue.js';
 
 /** One message to delete or release. */
@@ -10,31 +11,41 @@ interface Ack {
   attempt: number;
 }
 
-type Kind = 'delete' | 'release';
+export type AckKind = 'delete' | 'release';
 
 /** Per-call limit of SQS batch calls. */
 const BATCH = 10;
 const RETRY_BASE_MS = 100;
 const RETRY_CAP_MS = 2000;
+/**
+ * A call for messages whose visibility has (nearly) run out still gets this
+ * long, at most `sqsCallTimeoutMs`: deleting a record that succeeded is worth
+ * one try, even with a receipt handle that may be stale.
+ */
+const LAST_TRY_MS = 1000;
 
 /**
  * Deletes processed messages and releases unprocessed ones (visibility 0),
  * gathering what arrives in the same turn of the event loop into batch
- * calls of 10. Each entry's result is checked: entries SQS refused for a
- * passing reason, and whole calls that failed, are retried with capped
- * exponential backoff until the message would become visible again anyway;
- * entries SQS refused as the sender's fault (a stale receipt handle) are
- * not. What is given up is logged: those messages come back.
+ * calls of 10. Each call is bounded: by the queue's call timeout, and by the
+ * time left before its messages become visible again anyway (a call still
+ * unanswered then is given up). Each entry's result is checked: entries SQS
+ * refused for a passing reason, and whole calls that failed or did not
+ * answer, are retried with capped exponential backoff while the messages are
+ * still invisible; entries SQS refused as the sender's fault (a stale receipt
+ * handle) are not. What is given up is logged: those messages come back.
  */
 export class Acknowledger {
-  private readonly pending: Record<Kind, Ack[]> = { delete: [], release: [] };
+  private readonly pending: Record<AckKind, Ack[]> = { delete: [], release: [] };
   private flushing: ReturnType<typeof setImmediate> | undefined;
   /** Calls in flight and retries waiting. */
   private busy = 0;
+  private readonly retries = new Set<ReturnType<typeof setTimeout>>();
+  private closed = false;
 
   constructor(
     private readonly queue: QueueCalls,
-    private readonly report: (kind: Kind, given: readonly Ack[], error: string) => void,
+    private readonly report: (kind: AckKind, given: readonly Ack[], error: string) => void,
     private readonly whenIdle: () => void,
   ) {}
 
@@ -53,7 +64,22 @@ export class Acknowledger {
     return this.busy === 0 && this.flushing === undefined;
   }
 
-  private add(kind: Kind, ack: Ack): void {
+  /**
+   * Stops acknowledging (the consumer stopped without waiting any longer):
+   * nothing more is sent, answers still to come are ignored.
+   */
+  close(): void {
+    this.closed = true;
+    if (this.flushing !== undefined) clearImmediate(this.flushing);
+    this.flushing = undefined;
+    for (const timer of this.retries) clearTimeout(timer);
+    this.retries.clear();
+    this.pending.delete.length = 0;
+    this.pending.release.length = 0;
+  }
+
+  private add(kind: AckKind, ack: Ack): void {
+    if (this.closed) return;
     const queue = this.pending[kind];
     queue.push(ack);
     if (queue.length >= BATCH) this.send(kind, queue.splice(0, BATCH));
@@ -69,18 +95,27 @@ export class Acknowledger {
     this.settled();
   }
 
-  private send(kind: Kind, acks: Ack[]): void {
+  private send(kind: AckKind, acks: Ack[]): void {
     this.busy++;
     const handles = acks.map((ack) => ack.receiptHandle);
-    const call =
-      kind === 'delete'
-        ? this.queue.delete(handles)
-        : this.queue.changeVisibility(handles.map((receiptHandle) => ({ receiptHandle, seconds: 0 })));
+    const left = Math.max(...acks.map((ack) => ack.until)) - Date.now();
+    const timeoutMs = Math.min(this.queue.callTimeoutMs, Math.max(LAST_TRY_MS, left));
+    let call: Promise<FailedEntry[]>;
+    try {
+      call =
+        kind === 'delete'
+          ? this.queue.delete(handles, timeoutMs)
+          : this.queue.changeVisibility(
+              handles.map((receiptHandle) => ({ receiptHandle, seconds: 0 })),
+              timeoutMs,
+            );
+    } catch (error) {
+      call = Promise.reject(error);
+    }
     call
       .then(
         (failed) => this.answered(kind, acks, failed),
-        (error: unknown) =>
-          this.retry(kind, acks, error instanceof Error ? `${error.name}: ${error.message}` : String(error)),
+        (error: unknown) => this.retry(kind, acks, describeError(error)),
       )
       .finally(() => {
         this.busy--;
@@ -88,8 +123,8 @@ export class Acknowledger {
       });
   }
 
-  private answered(kind: Kind, acks: readonly Ack[], failed: readonly FailedEntry[]): void {
-    if (failed.length === 0) return;
+  private answered(kind: AckKind, acks: readonly Ack[], failed: readonly FailedEntry[]): void {
+    if (this.closed || failed.length === 0) return;
     const byHandle = new Map(acks.map((ack) => [ack.receiptHandle, ack]));
     const again: Ack[] = [];
     let why = '';
@@ -107,7 +142,8 @@ export class Acknowledger {
   }
 
   /** Schedules `acks` again after a backoff, giving up those whose message is visible again by then. */
-  private retry(kind: Kind, acks: readonly Ack[], error: string): void {
+  private retry(kind: AckKind, acks: readonly Ack[], error: string): void {
+    if (this.closed) return;
     const keep: Ack[] = [];
     const given: Ack[] = [];
     const now = Date.now();
@@ -121,13 +157,16 @@ export class Acknowledger {
     const attempt = Math.max(...keep.map((ack) => ack.attempt));
     const delay = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
     this.busy++;
-    setTimeout(() => {
+    const timer = setTimeout(() => {
+      this.retries.delete(timer);
       this.busy--;
       for (const ack of keep) this.add(kind, ack);
+      this.settled();
     }, delay);
+    this.retries.add(timer);
   }
 
   private settled(): void {
-    if (this.idle) this.whenIdle();
+    if (this.idle && !this.closed) this.whenIdle();
   }
 }

@@ -1,12 +1,13 @@
 import type { SQSRecord } from 'aws-lambda';
-import type { FailedEntry } from 'sqs-partial-batch/sqs';
-import { describeError } from '../errors.js';
 import type { InvocationHooks } from '../invocation/hooks.js';
 import type { HostedInvocation, InvocationHost } from '../invocation/host.js';
+import type { Engine } from '../invocation/invocation.js';
 import { runInvocation } from '../invocation/runInvocation.js';
+import type { FailedEntry } from '../sqs.js';
 import type { RecordOutcome } from '../types.js';
+import type { AckKind } from './acknowledger.js';
 import { VisibilityLostError } from './errors.js';
-import type { Poller } from './poller.js';
+import { Heartbeat, type HeartbeatSettings } from './heartbeat.js';
 
 /** Where a received record is. */
 const WAITING = 0;
@@ -16,23 +17,55 @@ const SETTLED = 2;
 /** Handed to the acknowledger: deleted or released. */
 const GONE = 3;
 
-/** The heartbeat extends a record's visibility when this share of it is left. */
-const EXTEND_AT_LEFT = 1 / 3;
-/** A failed extension is retried after at most this long, while the visibility lasts. */
-const EXTEND_RETRY_MAX_MS = 1000;
-/** Below this much visibility left, a failed extension is not retried: the record is lost. */
-const EXTEND_GIVE_UP_MS = 200;
+/** What every batch of one consumer shares, fixed once the queue's attributes are read. */
+export interface BatchSettings {
+  /** The engine each batch runs as one invocation. */
+  readonly engine: Engine;
+  readonly fifo: boolean;
+  readonly heartbeat: HeartbeatSettings;
+}
+
+/** What a batch's records did, for the owner's counts once the batch is acknowledged. */
+export interface BatchCounts {
+  /** Records that never settled through the hooks: their slots are freed now. */
+  readonly unsettled: number;
+  /** Of those, records still marked as running. */
+  readonly running: number;
+  readonly failed: number;
+  readonly released: number;
+}
+
+/** What a batch asks of the consumer that received it: slots, acknowledgements, SQS calls and logs. */
+export interface BatchOwner {
+  /** Whether records may still start (false once the consumer stops). */
+  canStart(): boolean;
+  recordStarted(): void;
+  /** A record settled: its slot is free. `ran`: it had started; `succeeded`: it is deleted. */
+  recordSettled(ran: boolean, succeeded: boolean): void;
+  /** Records released before the run (FIFO groups an earlier batch left unfinished): their slots are free. */
+  recordsReleased(count: number): void;
+  batchDone(batch: Batch, counts: BatchCounts): void;
+  acknowledge(kind: AckKind, messageId: string, receiptHandle: string, until: number): void;
+  /** One bounded `ChangeMessageVisibilityBatch` for the heartbeat. */
+  extendVisibility(
+    entries: ReadonlyArray<{ receiptHandle: string; seconds: number }>,
+    timeoutMs: number,
+  ): Promise<readonly FailedEntry[]>;
+  log(level: 'info' | 'warn' | 'error', message: string, attributes: Record<string, unknown>): void;
+}
 
 /**
  * One `ReceiveMessage` result, run through the engine as one SQS event. It
  * is the invocation's host: it stops records from starting when the
  * consumer stops, gives each record a signal of its own (aborted when its
- * visibility cannot be extended, or at the shutdown timeout), sets the
- * horizon of idempotency claims to the messages' visibility, and follows
- * records through the engine's hooks: a record that succeeds is deleted at
- * once, and the slot of every record that settles is freed. Its heartbeat
- * keeps every record it still holds invisible (and its claims alive) until
- * the run concludes.
+ * message is lost, or at the shutdown timeout), sets the horizon of
+ * idempotency claims to the messages' visibility, and follows records
+ * through the engine's hooks: a record that succeeds is deleted at once, and
+ * the slot of every record that settles is freed. Its heartbeat keeps every
+ * record it still holds invisible (and its claims alive) until the run
+ * concludes. A message delivered again while the batch holds it is adopted,
+ * never run twice: the record's outcome is acknowledged with the newest
+ * receipt handle.
  */
 export class Batch implements InvocationHost {
   readonly count: number;
@@ -48,33 +81,44 @@ export class Batch implements InvocationHost {
   readonly abandoned: Promise<void>;
   private resolveAbandoned!: () => void;
   private readonly state: Uint8Array;
-  /** When each record becomes visible again unless extended (epoch ms). */
-  private readonly until: Float64Array;
+  private readonly heartbeat: Heartbeat;
   private claimHorizon: number;
   private controllers: Array<AbortController | undefined> | undefined;
   private reasons: unknown[] | undefined;
   private invocation: HostedInvocation | undefined;
   /** Record index of each invocation index, when some records were released before the run. */
   private slots: number[] | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Record index by message id, made when a message is first delivered again. */
+  private indexes: Map<string, number> | undefined;
   private finished = false;
   /** FIFO groups whose records were released before the run (an earlier batch left them unfinished). */
   private readonly stoppedBefore = new Set<string>();
   private resolveDone!: (stopped: ReadonlySet<string>) => void;
 
   constructor(
-    private readonly poller: Poller,
+    private readonly settings: BatchSettings,
+    private readonly owner: BatchOwner,
     readonly records: readonly SQSRecord[],
     /** When the receive was sent: visibility is counted from there, to be safe. */
     receivedAt: number,
   ) {
     this.count = records.length;
     this.state = new Uint8Array(this.count);
-    const visibleUntil = receivedAt + poller.visibilityMs;
-    this.until = new Float64Array(this.count).fill(visibleUntil);
+    const visibleUntil = receivedAt + settings.heartbeat.visibilitySeconds * 1000;
     this.claimHorizon = visibleUntil;
+    this.heartbeat = new Heartbeat(
+      records.map((record) => record.receiptHandle),
+      visibleUntil,
+      settings.heartbeat,
+      {
+        holding: () => this.invocation?.isClosed !== true,
+        extend: (entries, timeoutMs) => owner.extendVisibility(entries, timeoutMs),
+        extended: (until) => this.extended(until),
+        lost: (i, detail) => this.lose(i, detail),
+      },
+    );
     const groups = new Set<string>();
-    if (poller.fifo) for (const record of records) groups.add(groupOf(record));
+    if (settings.fifo) for (const record of records) groups.add(groupOf(record));
     this.groups = groups;
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
@@ -90,16 +134,16 @@ export class Batch implements InvocationHost {
    * Resolves when the batch is acknowledged; never rejects.
    */
   async run(turn: Promise<ReadonlySet<string>> | undefined): Promise<void> {
-    this.beatLater();
+    this.heartbeat.start();
     if (turn !== undefined) this.releaseStopped(await turn);
     const records = this.slots === undefined ? this.records : this.slots.map((i) => this.records[i] as SQSRecord);
     let outcomes: readonly RecordOutcome[] = [];
     if (records.length > 0) {
       try {
-        ({ outcomes } = await runInvocation({ Records: records }, undefined, this.poller.engine, this));
+        ({ outcomes } = await runInvocation({ Records: records }, undefined, this.settings.engine, this));
       } catch (error) {
         // Not expected (the event is ours): every record counts as failed, and its message comes back.
-        this.poller.log('error', 'The consumer could not run a batch; its messages come back', { error });
+        this.owner.log('error', 'The consumer could not run a batch; its messages come back', { error });
         outcomes = records.map((record, index) => ({ status: 'failed', messageId: record.messageId, index, error }));
       }
     }
@@ -122,6 +166,22 @@ export class Batch implements InvocationHost {
     return aborted;
   }
 
+  /**
+   * The message `messageId` was received again (its visibility ran out)
+   * while this batch still holds it: the new delivery is not run, and its
+   * receipt handle is the one kept, extended and acknowledged from now on.
+   * Answers false when the batch no longer holds the message (it was
+   * acknowledged): the delivery is then a new one.
+   */
+  adopt(messageId: string, receiptHandle: string, visibleUntil: number): boolean {
+    if (this.finished) return false;
+    this.indexes ??= new Map(this.records.map((record, i) => [record.messageId, i]));
+    const i = this.indexes.get(messageId);
+    if (i === undefined || this.state[i] === GONE) return false;
+    this.heartbeat.adopt(i, receiptHandle, visibleUntil);
+    return true;
+  }
+
   // The host, as the engine sees it.
 
   follow(invocation: HostedInvocation): InvocationHooks {
@@ -133,7 +193,7 @@ export class Batch implements InvocationHost {
   }
 
   canStart(): boolean {
-    return !this.poller.stopping;
+    return this.owner.canStart();
   }
 
   signal(index: number): AbortSignal {
@@ -161,7 +221,7 @@ export class Batch implements InvocationHost {
 
   private started(i: number): void {
     this.state[i] = RUNNING;
-    this.poller.recordStarted();
+    this.owner.recordStarted();
   }
 
   private settled(outcome: RecordOutcome): void {
@@ -170,18 +230,17 @@ export class Batch implements InvocationHost {
     const ran = this.state[i] === RUNNING;
     const done = outcome.status === 'succeeded' || outcome.status === 'duplicate';
     // The slot first: the next receive then goes out before this deletion, and the queue answers it first.
-    this.poller.recordSettled(ran, done);
+    this.owner.recordSettled(ran, done);
     if (done) this.remove(i, 'delete');
     else this.state[i] = SETTLED;
   }
 
-  /** Hands the record to the acknowledger (once: no caller passes a record already gone). */
-  private remove(i: number, kind: 'delete' | 'release'): void {
+  /** Hands the record to the acknowledger, with its newest receipt handle (once: no caller passes a record already gone). */
+  private remove(i: number, kind: AckKind): void {
     this.state[i] = GONE;
-    const record = this.records[i] as SQSRecord;
-    const acks = this.poller.acks;
-    if (kind === 'delete') acks.delete(record.messageId, record.receiptHandle, this.until[i] as number);
-    else acks.release(record.messageId, record.receiptHandle, this.until[i] as number);
+    this.heartbeat.drop(i);
+    const { messageId } = this.records[i] as SQSRecord;
+    this.owner.acknowledge(kind, messageId, this.heartbeat.receiptHandle(i), this.heartbeat.visibleUntil(i));
   }
 
   /** Releases, without running them, the records of FIFO groups an earlier batch left unfinished. */
@@ -199,15 +258,15 @@ export class Batch implements InvocationHost {
         slots.push(i);
       }
     }
-    // `stopped` holds only groups of this batch (see the poller's turnOf), so at least one record went.
+    // `stopped` holds only groups of this batch (see FifoTurns), so at least one record went.
     this.slots = slots;
-    this.poller.recordsReleased(released);
+    this.owner.recordsReleased(released);
   }
 
   /** Acknowledges from the final outcomes, the way the handler's response would have SQS do it. */
   private finish(outcomes: readonly RecordOutcome[]): void {
     this.finished = true;
-    clearTimeout(this.timer);
+    this.heartbeat.stop();
     const stopped = new Set(this.stoppedBefore);
     const counts = { unsettled: 0, running: 0, failed: 0, released: 0 };
     for (const outcome of outcomes) {
@@ -224,8 +283,9 @@ export class Batch implements InvocationHost {
           break; // deleted, and counted, when it settled
         case 'dead-lettered':
         case 'dropped':
-          this.remove(i, 'delete');
           counts.failed++;
+          if (this.unread(i, outcome.status)) stopped.add(groupOf(this.records[i] as SQSRecord));
+          else this.remove(i, 'delete');
           break;
         case 'skipped':
           this.remove(i, 'release');
@@ -238,91 +298,48 @@ export class Batch implements InvocationHost {
           stopped.add(groupOf(this.records[i] as SQSRecord));
       }
     }
-    this.poller.batchDone(this, counts);
-    this.resolveDone(this.poller.fifo ? stopped : EMPTY);
-  }
-
-  // The heartbeat.
-
-  /** Schedules the next extension: when the first held record has a third of its visibility left. */
-  private beatLater(retryInMs?: number): void {
-    if (!this.poller.heartbeat || this.finished) return;
-    let next = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < this.count; i++) {
-      if (this.state[i] === GONE || this.reasons?.[i] !== undefined) continue;
-      next = Math.min(next, (this.until[i] as number) - this.poller.visibilityMs * EXTEND_AT_LEFT);
-    }
-    if (next === Number.POSITIVE_INFINITY) return;
-    const now = Date.now();
-    const at = retryInMs === undefined ? next : Math.max(next, now + retryInMs);
-    this.timer = setTimeout(() => void this.beat(), Math.max(0, at - now));
+    this.owner.batchDone(this, counts);
+    this.resolveDone(this.settings.fifo ? stopped : EMPTY);
   }
 
   /**
-   * Extends the visibility of every held record that is due, in one batch
-   * call, and renews the invocation's claims to the same horizon. A record
-   * whose extension SQS refuses, or that runs out of time while retrying,
-   * is lost: its signal aborts.
+   * Whether the record's message came without a string body: nobody saw its
+   * content, so it is never deleted, whatever the failure policy did with
+   * the invalid record (it comes back until the queue's redrive policy moves it).
    */
-  private async beat(): Promise<void> {
-    this.timer = undefined;
-    // The run concluded: the failure policy may be setting failed records' visibility; extend nothing now.
-    if (this.invocation?.isClosed === true) return;
-    const { visibilityMs, visibilitySeconds } = this.poller;
-    const now = Date.now();
-    const due: number[] = [];
-    for (let i = 0; i < this.count; i++) {
-      if (this.state[i] === GONE || this.reasons?.[i] !== undefined) continue;
-      if ((this.until[i] as number) - visibilityMs * EXTEND_AT_LEFT <= now + 50) due.push(i);
-    }
-    if (due.length === 0) return this.beatLater();
-    const horizon = now + visibilityMs;
-    let failed: readonly FailedEntry[];
-    try {
-      failed = await this.poller.queue.changeVisibility(
-        due.map((i) => ({ receiptHandle: (this.records[i] as SQSRecord).receiptHandle, seconds: visibilitySeconds })),
-      );
-    } catch (error) {
-      const why = describeError(error);
-      failed = due.map((i) => ({
-        receiptHandle: (this.records[i] as SQSRecord).receiptHandle,
-        error: why,
-        senderFault: false,
-      }));
-    }
-    const refused = new Map(failed.map((entry) => [entry.receiptHandle, entry]));
-    let retryInMs: number | undefined;
-    const after = Date.now();
-    for (const i of due) {
-      const failure = refused.get((this.records[i] as SQSRecord).receiptHandle);
-      if (failure === undefined) {
-        this.until[i] = horizon;
-        continue;
-      }
-      const left = (this.until[i] as number) - after;
-      if (failure.senderFault || left < EXTEND_GIVE_UP_MS) {
-        this.lose(i, `its visibility timeout could not be extended (${failure.error})`);
-      } else {
-        retryInMs = Math.min(retryInMs ?? EXTEND_RETRY_MAX_MS, Math.max(EXTEND_GIVE_UP_MS / 2, left / 3));
-      }
-    }
-    // Claims made from now on (a FIFO batch that waited for its turn) last as long as the extended visibility.
-    if (failed.length < due.length) this.claimHorizon = horizon;
-    if (failed.length < due.length && this.invocation !== undefined && !this.invocation.isClosed) {
-      for (const index of await this.invocation.renewClaims(horizon)) {
-        this.lose(this.slot(index), 'its idempotency claim could not be renewed');
-      }
-    }
-    this.beatLater(retryInMs);
+  private unread(i: number, status: string): boolean {
+    const record = this.records[i] as SQSRecord;
+    if (typeof record.body === 'string') return false;
+    this.owner.log(
+      'warn',
+      'A message without a readable body is not deleted; it comes back after its visibility timeout',
+      {
+        messageId: record.messageId,
+        policy: status,
+      },
+    );
+    return true;
   }
 
-  /** The record no longer holds its message: its signal aborts, and it is not extended again. */
+  // The heartbeat's news.
+
+  /** Some messages were extended: claims made from now on last as long, and those held are renewed to it. */
+  private extended(until: number): void {
+    this.claimHorizon = until;
+    const invocation = this.invocation;
+    if (invocation === undefined || invocation.isClosed) return;
+    void invocation.renewClaims(until).then((lost) => {
+      for (const index of lost) this.lose(this.slot(index), 'its idempotency claim could not be renewed');
+    });
+  }
+
+  /** The record no longer holds its message (or its claim): its signal aborts (once). */
   private lose(i: number, detail: string): void {
+    if (this.state[i] === GONE || this.reasons?.[i] !== undefined) return;
     const record = this.records[i] as SQSRecord;
-    if (this.reasons?.[i] !== undefined || this.state[i] === GONE) return;
     const error = new VisibilityLostError(record.messageId, detail);
     this.abort(i, error);
-    this.poller.log('error', 'A held record lost its message; its signal is aborted', {
+    this.owner.log('error', 'A held record lost its message; its signal is aborted', {
       messageId: record.messageId,
       error,
     });

@@ -1,7 +1,8 @@
 import type { BodyOf, Envelope, ProcessRecord, SqsClientLike, StandardSchemaV1 } from 'sqs-partial-batch';
 import { checkProcessRecord, createEngine } from '../createBatchProcessor.js';
 import { type ConsumerOptions, resolveConsumerOptions, SHARED_KEYS } from './options.js';
-import { type ConsumerStatus, Poller } from './poller.js';
+import { Poller } from './poller.js';
+import type { ConsumerStatus } from './status.js';
 
 /**
  * A running SQS consumer, made by {@link createConsumer}.
@@ -20,10 +21,13 @@ import { type ConsumerStatus, Poller } from './poller.js';
 export interface Consumer {
   /**
    * Starts receiving. Resolves once the consumer has stopped (by `stop()`
-   * or its `signal`) and drained; calling it again returns the same promise.
-   * Rejects, after draining, with `ConsumerQueueError` when the queue cannot
-   * be used (it does not exist, access is denied), or with the error that
-   * says `@aws-sdk/client-sqs` is missing.
+   * or its `signal`) and drained, as `stop()` does; calling it again returns
+   * the same promise. Rejects, after draining, when the consumer cannot go
+   * on: with `ConsumerQueueError` when the queue cannot be used (it does not
+   * exist, access is denied), with the error that says
+   * `@aws-sdk/client-sqs` is missing, or with whatever else stopped it
+   * (`status().error` tells the same). A failing, hanging or garbled SQS
+   * call does not stop it: it is retried.
    */
   start(): Promise<void>;
   /**
@@ -31,8 +35,11 @@ export interface Consumer {
    * `shutdownTimeoutMs` to finish (then their signals abort and they count
    * as failed); records received but not run, and whatever receives in flight
    * return, are released (visibility 0). Resolves when drained: nothing
-   * running, every deletion and release answered. Safe to call more than
-   * once, and before `start()`.
+   * running, every deletion and release answered; and at the latest
+   * `max(shutdownTimeoutMs, waitTimeSeconds × 1000 + sqsCallTimeoutMs) + sqsCallTimeoutMs`
+   * after it was called, whatever SQS does (what is still unanswered then is
+   * given up: those messages come back). Safe to call more than once, and
+   * before `start()`.
    */
   stop(): Promise<void>;
   /** Counts and the time of the last successful receive, for a liveness probe. */
@@ -79,7 +86,7 @@ export function createConsumer<
   let poller: Poller | undefined;
   // `backoff` and `deadLetter` without a client of their own use the consumer's, made when it starts.
   const consumerClient: SqsClientLike = {
-    send: (command, sendOptions) => (poller as Poller).queue.client.send(command, sendOptions),
+    send: (command, sendOptions) => (poller as Poller).client.send(command, sendOptions),
   };
   const { own, shared } = resolveConsumerOptions(options, consumerClient);
   poller = new Poller(createEngine(processRecord, shared, SHARED_KEYS, true), own);

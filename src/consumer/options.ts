@@ -15,7 +15,8 @@ import { LAMBDA_ONLY_KEYS, PROCESSOR_KEYS } from '../options.js';
 /**
  * Options of {@link createConsumer}: the consumer's own (`queueUrl`,
  * `client`, `concurrency`, `batchSize`, `waitTimeSeconds`,
- * `visibilityTimeoutSeconds`, `heartbeat`, `shutdownTimeoutMs`, `signal`),
+ * `visibilityTimeoutSeconds`, `heartbeat`, `shutdownTimeoutMs`,
+ * `sqsCallTimeoutMs`, `signal`),
  * and every option of `createBatchHandler` that means something outside
  * Lambda, with the same meaning: `schema`, `envelope`, `fifoFailure`,
  * `logger`, `idempotency`, `backoff`, `onPermanentFailure`, `deadLetter`.
@@ -75,7 +76,8 @@ export interface ConsumerOptions<
   /**
    * Long polling: how long a `ReceiveMessage` waits for messages, in seconds
    * (0 to 20). `stop()` waits for receives in flight (and gives back what
-   * they return), so this also bounds how long stopping can take.
+   * they return), so this also bounds how long stopping can take (see
+   * `shutdownTimeoutMs`).
    * @default 20
    */
   readonly waitTimeSeconds?: number | undefined;
@@ -90,18 +92,38 @@ export interface ConsumerOptions<
    * Extend the visibility timeout of records still held when about two
    * thirds of it is spent (one `ChangeMessageVisibilityBatch` call per
    * received batch), so a long record is never delivered to a second
-   * consumer while it runs. A record whose extension fails has its `signal`
-   * aborted with a `VisibilityLostError`.
+   * consumer while it runs. A record whose extension SQS refuses, or whose
+   * extensions keep failing (or not answering within `sqsCallTimeoutMs`)
+   * until its visibility runs out, has its `signal` aborted with a
+   * `VisibilityLostError`. Whatever the heartbeat does, a message received
+   * again while it is still held here is never run beside the first run.
    * @default true
    */
   readonly heartbeat?: boolean | undefined;
   /**
    * After `stop()`, how long running records may take to finish before
    * their `signal` aborts (with a `ShutdownTimeoutError`) and they are
-   * reported as failed.
+   * reported as failed. `stop()` settles at most
+   * `max(shutdownTimeoutMs, waitTimeSeconds × 1000 + sqsCallTimeoutMs) + sqsCallTimeoutMs`
+   * after it is called, whatever SQS does (30 s with the defaults): what is
+   * still unanswered then (a deletion, a release) is given up, and its
+   * message comes back after its visibility timeout.
    * @default 20000
    */
   readonly shutdownTimeoutMs?: number | undefined;
+  /**
+   * How long each SQS call the consumer makes may take, in milliseconds (1
+   * to 300,000): `GetQueueAttributes`, `DeleteMessageBatch`,
+   * `ChangeMessageVisibilityBatch` (heartbeat and releases), and a
+   * `ReceiveMessage` on top of its long poll (`waitTimeSeconds`). A call
+   * that does not answer in time counts as failed (and is aborted): it is
+   * retried while that can help, a deletion or extension only while the
+   * message's visibility lasts. The AWS SDK has no request timeout of its
+   * own by default, and a connection dropped silently never answers. The
+   * calls `backoff` and `deadLetter` make have their own bound.
+   * @default 5000
+   */
+  readonly sqsCallTimeoutMs?: number | undefined;
   /** Stops the consumer when it aborts, like `stop()`. */
   readonly signal?: AbortSignal | undefined;
   /**
@@ -135,7 +157,11 @@ export const CONSUMER_DEFAULTS = Object.freeze({
   waitTimeSeconds: 20,
   heartbeat: true,
   shutdownTimeoutMs: 20_000,
+  sqsCallTimeoutMs: 5000,
 } as const);
+
+/** The longest `sqsCallTimeoutMs`: a call that takes five minutes has failed. */
+const MAX_SQS_CALL_TIMEOUT_MS = 300_000;
 
 /** The consumer's own options, checked, with defaults applied. */
 export interface ResolvedConsumerOptions {
@@ -146,6 +172,7 @@ export interface ResolvedConsumerOptions {
   readonly visibilityTimeoutSeconds: number | undefined;
   readonly heartbeat: boolean;
   readonly shutdownTimeoutMs: number;
+  readonly sqsCallTimeoutMs: number;
   readonly signal: AbortSignal | undefined;
 }
 
@@ -157,6 +184,7 @@ const OWN_KEYS = [
   'visibilityTimeoutSeconds',
   'heartbeat',
   'shutdownTimeoutMs',
+  'sqsCallTimeoutMs',
   'signal',
 ] as const;
 
@@ -211,7 +239,7 @@ export function resolveConsumerOptions(
 
 function checkOwn(input: Record<string, unknown>): ResolvedConsumerOptions {
   const { queueUrl, client, batchSize, waitTimeSeconds, visibilityTimeoutSeconds, heartbeat } = input;
-  const { shutdownTimeoutMs, signal } = input;
+  const { shutdownTimeoutMs, sqsCallTimeoutMs, signal } = input;
   if (typeof queueUrl !== 'string' || queueUrl === '') {
     throw new InvalidOptionsError(`Expected \`queueUrl\` to be a queue URL, got ${describeValue(queueUrl)}`);
   }
@@ -223,6 +251,7 @@ function checkOwn(input: Record<string, unknown>): ResolvedConsumerOptions {
   integerIn('batchSize', batchSize, 1, 10);
   integerIn('waitTimeSeconds', waitTimeSeconds, 0, 20);
   integerIn('visibilityTimeoutSeconds', visibilityTimeoutSeconds, 1, MAX_VISIBILITY_SECONDS);
+  integerIn('sqsCallTimeoutMs', sqsCallTimeoutMs, 1, MAX_SQS_CALL_TIMEOUT_MS);
   if (heartbeat !== undefined && typeof heartbeat !== 'boolean') {
     throw new InvalidOptionsError(`Expected \`heartbeat\` to be a boolean, got ${describeValue(heartbeat)}`);
   }
@@ -245,6 +274,7 @@ function checkOwn(input: Record<string, unknown>): ResolvedConsumerOptions {
     visibilityTimeoutSeconds: visibilityTimeoutSeconds as number | undefined,
     heartbeat: (heartbeat as boolean | undefined) ?? CONSUMER_DEFAULTS.heartbeat,
     shutdownTimeoutMs: (shutdownTimeoutMs as number | undefined) ?? CONSUMER_DEFAULTS.shutdownTimeoutMs,
+    sqsCallTimeoutMs: (sqsCallTimeoutMs as number | undefined) ?? CONSUMER_DEFAULTS.sqsCallTimeoutMs,
     signal: signal as AbortSignal | undefined,
   };
 }

@@ -1,87 +1,52 @@
-import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
+import { describeError } from '../errors.js';
+import type { SqsClientLike } from '../failurePolicy/options.js';
 import type { Engine } from '../invocation/invocation.js';
 import { log } from '../observability/logging.js';
-import { Acknowledger } from './acknowledger.js';
-import { Batch } from './batch.js';
+import type { FailedEntry } from '../sqs.js';
+import { type AckKind, Acknowledger } from './acknowledger.js';
+import { Batch, type BatchCounts, type BatchOwner, type BatchSettings } from './batch.js';
 import { ShutdownTimeoutError } from './errors.js';
+import { FifoTurns } from './fifoTurns.js';
 import type { ResolvedConsumerOptions } from './options.js';
-import { fatalError, QueueCalls as Queue, type QueueCalls, type QueueInfo, retryDelayMs } from './queue.js';
-import { toRecord } from './records.js';
-
-/**
- * Where a consumer is in its life: made (`idle`), reading the queue's
- * attributes (`starting`), receiving (`running`), draining after `stop()`
- * or a fatal error (`stopping`), done (`stopped`).
- *
- * @example
- * ```ts
- * import type { ConsumerState } from 'sqs-partial-batch/consumer';
- *
- * const healthy = (state: ConsumerState) => state === 'starting' || state === 'running';
- * ```
- */
-export type ConsumerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
-
-/**
- * What `consumer.status()` tells, for a liveness or readiness probe.
- *
- * @example
- * ```ts
- * import type { ConsumerStatus } from 'sqs-partial-batch/consumer';
- *
- * const alive = (status: ConsumerStatus) =>
- *   status.state === 'running' && Date.now() - (status.lastReceiveAt?.getTime() ?? 0) < 60_000;
- * ```
- */
-export interface ConsumerStatus {
-  readonly state: ConsumerState;
-  /** Records received and not yet finished: running, or waiting for their turn. Never more than `concurrency`. */
-  readonly inFlight: number;
-  /** Records whose function is running now. */
-  readonly running: number;
-  /** Messages received since the consumer started. */
-  readonly received: number;
-  /** Records done: succeeded, or duplicates of work already done (deleted). */
-  readonly succeeded: number;
-  /** Records that did not succeed: failed and invalid ones (they come back), dead-lettered and dropped ones. */
-  readonly failed: number;
-  /** Records given back without running (visibility 0): after a FIFO failure, or when stopping. */
-  readonly released: number;
-  /** When a `ReceiveMessage` last succeeded (an empty long poll counts: the queue answered). */
-  readonly lastReceiveAt: Date | undefined;
-}
+import { fatalError, QueueCalls, type QueueInfo, retryDelayMs } from './queue.js';
+import { type ReceivedMessages, readReceiveAnswer } from './records.js';
+import type { ConsumerState, ConsumerStatus } from './status.js';
 
 /** A short poll that finds the queue empty waits this long before the next, so an idle consumer does not spin. */
 const EMPTY_SHORT_POLL_MS = 1000;
+/** The longest delay Node's timers take (a longer one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The consumer's machinery: flow control (receives only into free slots,
- * several at once when the free slots allow), receive retries, the FIFO
- * turn of each batch, and the drain on stop. Each received batch runs as
- * one engine invocation (`batch.ts`).
+ * several at once when the free slots allow), receive retries, reading
+ * each answer, the FIFO turn of each batch, and the drain on stop, which
+ * ends within a bound whatever SQS does. Each received batch runs as one
+ * engine invocation (`batch.ts`); a message received again while a batch
+ * still holds it joins that batch instead of running twice.
  */
-export class Poller {
-  readonly concurrency: number;
-  readonly batchSize: number;
-  heartbeat: boolean;
-  state: ConsumerState = 'idle';
+export class Poller implements BatchOwner {
+  private state: ConsumerState = 'idle';
   /** Set by `stop()` or a fatal error: no new receive, no new record. */
-  stopping = false;
-  queue!: QueueCalls;
-  acks!: Acknowledger;
-  fifo = false;
-  visibilitySeconds = 0;
-  visibilityMs = 0;
+  private stopping = false;
+  private readonly concurrency: number;
+  private readonly batchSize: number;
+  private readonly engine: Engine;
+  private queue: QueueCalls | undefined;
+  private acks: Acknowledger | undefined;
+  /** Set once the queue's attributes are read. */
+  private settings: BatchSettings | undefined;
+  private info: QueueInfo | undefined;
   private readonly drained: Promise<void>;
   private resolveDrained!: () => void;
-  private info: QueueInfo | undefined;
   private held = 0;
   private running = 0;
   private reserved = 0;
   private receiving = 0;
   private readonly batches = new Set<Batch>();
-  /** FIFO: the latest batch holding each message group. */
+  private readonly turns = new FifoTurns<Batch>();
+  /** The batch that holds each message received and not yet acknowledged. */
   private readonly holders = new Map<string, Batch>();
   private readonly counts = { received: 0, succeeded: 0, failed: 0, released: 0 };
   private lastReceiveAt: number | undefined;
@@ -90,23 +55,29 @@ export class Poller {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private pumping: ReturnType<typeof setImmediate> | undefined;
   private shutdownTimer: ReturnType<typeof setTimeout> | undefined;
-  private fatal: unknown;
+  private drainTimer: ReturnType<typeof setTimeout> | undefined;
+  private fatal: Error | undefined;
   private started: Promise<void> | undefined;
-  /** Aborted by `stop()`, to cut short a wait between retries while starting. */
+  /** Aborted by `stop()`, to cut short reading the queue's attributes, or a wait between retries. */
   private readonly wake = new AbortController();
 
   constructor(
-    readonly engine: Engine,
+    engine: Engine,
     private readonly own: ResolvedConsumerOptions,
   ) {
     this.concurrency = engine.options.concurrency;
     this.batchSize = Math.min(own.batchSize, this.concurrency);
-    this.heartbeat = own.heartbeat;
     // Each batch runs as one invocation whose records all start at once: the slots were taken when it was received.
     this.engine = { ...engine, options: { ...engine.options, concurrency: this.batchSize } };
     this.drained = new Promise((resolve) => {
       this.resolveDrained = resolve;
     });
+  }
+
+  /** The SQS client, once the consumer has started: `backoff` and `deadLetter` without their own use it. */
+  get client(): SqsClientLike {
+    if (this.queue === undefined) throw new Error('The consumer has not started: it has no SQS client yet');
+    return this.queue.client;
   }
 
   start(): Promise<void> {
@@ -123,8 +94,13 @@ export class Poller {
       this.stopping = true;
       this.state = 'stopping';
       this.wake.abort();
-      if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
-      this.shutdownTimer = setTimeout(() => this.abandonRunning(), this.own.shutdownTimeoutMs);
+      clearTimeout(this.retryTimer);
+      const { shutdownTimeoutMs, waitTimeSeconds, sqsCallTimeoutMs } = this.own;
+      this.shutdownTimer = setTimeout(() => this.abandonRunning(), Math.min(shutdownTimeoutMs, MAX_TIMER_MS));
+      // The bound `stop()` documents: receives in flight answer (or time out) and records finish (or are
+      // abandoned) first, then one more call may settle what they leave; whatever is still open then is given up.
+      const boundMs = Math.max(shutdownTimeoutMs, waitTimeSeconds * 1000 + sqsCallTimeoutMs) + sqsCallTimeoutMs;
+      this.drainTimer = setTimeout(() => this.giveUp(), Math.min(boundMs, MAX_TIMER_MS));
       this.checkDrained();
     }
     return this.drained;
@@ -137,10 +113,15 @@ export class Poller {
       running: this.running,
       ...this.counts,
       lastReceiveAt: this.lastReceiveAt === undefined ? undefined : new Date(this.lastReceiveAt),
+      error: this.fatal,
     };
   }
 
-  // What batches report.
+  // What batches ask (BatchOwner).
+
+  canStart(): boolean {
+    return !this.stopping;
+  }
 
   recordStarted(): void {
     this.running++;
@@ -159,19 +140,29 @@ export class Poller {
     this.pumpSoon();
   }
 
-  /**
-   * @param counts - `unsettled`: records that never settled through the hooks (their slots are freed now),
-   *   `running` of them still marked as running; what the batch's answer failed and released.
-   */
-  batchDone(batch: Batch, counts: { unsettled: number; running: number; failed: number; released: number }): void {
+  batchDone(batch: Batch, counts: BatchCounts): void {
     this.batches.delete(batch);
-    for (const group of batch.groups) if (this.holders.get(group) === batch) this.holders.delete(group);
+    this.turns.done(batch);
+    for (const { messageId } of batch.records)
+      if (this.holders.get(messageId) === batch) this.holders.delete(messageId);
     this.held -= counts.unsettled;
     this.running -= counts.running;
     this.counts.failed += counts.failed;
     this.counts.released += counts.released;
     if (this.stopping) this.checkDrained();
     else this.pumpSoon();
+  }
+
+  acknowledge(kind: AckKind, messageId: string, receiptHandle: string, until: number): void {
+    if (kind === 'delete') this.acks?.delete(messageId, receiptHandle, until);
+    else this.acks?.release(messageId, receiptHandle, until);
+  }
+
+  extendVisibility(
+    entries: ReadonlyArray<{ receiptHandle: string; seconds: number }>,
+    timeoutMs: number,
+  ): Promise<readonly FailedEntry[]> {
+    return (this.queue as QueueCalls).changeVisibility(entries, timeoutMs);
   }
 
   log(level: 'info' | 'warn' | 'error', message: string, attributes: Record<string, unknown>): void {
@@ -202,11 +193,12 @@ export class Poller {
     if (this.fatal !== undefined) throw this.fatal;
   }
 
-  /** Makes the client and reads the queue's attributes, retrying what may pass. */
+  /** Makes the client and reads the queue's attributes, retrying what may pass, until it reads them or stops. */
   private async open(): Promise<void> {
-    this.queue = await Queue.open(this.own.client, this.own.queueUrl);
+    const queue = await QueueCalls.open(this.own.client, this.own.queueUrl, this.own.sqsCallTimeoutMs);
+    this.queue = queue;
     this.acks = new Acknowledger(
-      this.queue,
+      queue,
       (kind, given, error) =>
         this.log(
           'warn',
@@ -217,11 +209,12 @@ export class Poller {
         ),
       () => this.checkDrained(),
     );
-    for (let attempt = 1; !this.stopping; attempt++) {
+    let info: QueueInfo | undefined;
+    for (let attempt = 1; info === undefined && !this.stopping; attempt++) {
       try {
-        this.info = await this.queue.describe();
-        break;
+        info = await unlessAborted(queue.describe(), this.wake.signal);
       } catch (error) {
+        if (this.stopping) return;
         const fatal = fatalError(error, this.own.queueUrl);
         if (fatal !== undefined) throw fatal;
         const delayMs = Math.round(retryDelayMs(attempt));
@@ -229,15 +222,23 @@ export class Poller {
         await sleep(delayMs, this.wake.signal);
       }
     }
-    if (this.info === undefined) return;
-    this.fifo = this.info.fifo;
-    this.visibilitySeconds = this.own.visibilityTimeoutSeconds ?? this.info.visibilityTimeoutSeconds;
-    this.visibilityMs = this.visibilitySeconds * 1000;
-    if (this.visibilitySeconds === 0) this.heartbeat = false;
+    if (info === undefined) return;
+    this.info = info;
+    const visibilitySeconds = this.own.visibilityTimeoutSeconds ?? info.visibilityTimeoutSeconds;
+    this.settings = {
+      engine: this.engine,
+      fifo: info.fifo,
+      heartbeat: {
+        enabled: this.own.heartbeat && visibilitySeconds > 0,
+        visibilitySeconds,
+        callTimeoutMs: this.own.sqsCallTimeoutMs,
+      },
+    };
   }
 
+  /** The consumer cannot go on: it stops, `start()` rejects with `error`, and `status()` tells it. */
   private fail(error: unknown): void {
-    this.fatal ??= error;
+    this.fatal ??= error instanceof Error ? error : new Error(describeError(error));
     this.log('error', 'The consumer cannot go on and stops', { error });
     void this.stop();
   }
@@ -256,10 +257,26 @@ export class Poller {
     }
   }
 
+  /** The bound of `stop()`: what is still unanswered is given up (its messages come back). */
+  private giveUp(): void {
+    this.log(
+      'warn',
+      'The consumer stops without waiting any longer; messages still unacknowledged come back after their visibility timeout',
+      { batches: this.batches.size, receives: this.receiving, acknowledging: this.acks?.idle === false },
+    );
+    this.acks?.close();
+    this.concludeStop();
+  }
+
   private checkDrained(): void {
     if (!this.stopping || this.state === 'stopped') return;
     if (this.receiving > 0 || this.batches.size > 0 || (this.acks !== undefined && !this.acks.idle)) return;
+    this.concludeStop();
+  }
+
+  private concludeStop(): void {
     clearTimeout(this.shutdownTimer);
+    clearTimeout(this.drainTimer);
     this.state = 'stopped';
     this.resolveDrained();
   }
@@ -296,16 +313,24 @@ export class Poller {
     this.receiving++;
     this.reserved += max;
     const sentAt = Date.now();
-    this.queue
+    (this.queue as QueueCalls)
       .receive(max, this.own.waitTimeSeconds, this.own.visibilityTimeoutSeconds)
       .then(
-        (messages) => this.received(messages, max, sentAt),
+        (answer) => this.received(answer, max, sentAt),
         (error: unknown) => this.receiveFailed(error, max),
       )
-      .catch((error: unknown) => this.log('error', 'The consumer failed unexpectedly after a receive', { error }));
+      // Not expected: whatever broke, a consumer that stopped receiving must say so rather than look alive.
+      .catch((error: unknown) => this.fail(error));
   }
 
-  private received(messages: readonly Message[], max: number, sentAt: number): void {
+  private received(answer: unknown, max: number, sentAt: number): void {
+    let read: ReceivedMessages;
+    try {
+      read = readReceiveAnswer(answer, this.info as QueueInfo);
+    } catch (error) {
+      this.receiveFailed(error, max);
+      return;
+    }
     this.receiving--;
     this.reserved -= max;
     this.lastReceiveAt = Date.now();
@@ -314,29 +339,71 @@ export class Poller {
       this.failures = 0;
       this.retryAt = 0;
     }
-    const info = this.info as QueueInfo;
-    const records: SQSRecord[] = [];
-    for (const message of messages) {
-      const record = toRecord(message, info);
-      if (record !== undefined) records.push(record);
+    for (const { index, messageId, problem } of read.skipped) {
+      this.log(
+        'warn',
+        'SQS answered a malformed message; it is skipped (not run, not deleted) and comes back after its visibility timeout',
+        {
+          messageId,
+          index,
+          problem,
+        },
+      );
     }
-    this.counts.received += records.length;
-    if (records.length === 0) {
+    const records = this.newDeliveries(read.records, sentAt);
+    // More than asked for: running them would exceed `concurrency`, so the extra ones are given back.
+    const extra = records.splice(max);
+    this.counts.received += records.length + extra.length;
+    if (extra.length > 0) {
+      this.log('warn', 'SQS answered more messages than asked for; the extra ones are released', {
+        asked: max,
+        messageIds: extra.map((record) => record.messageId),
+      });
+      this.release(extra, sentAt);
+    }
+    if (read.records.length === 0 && read.skipped.length === 0) {
       if (this.own.waitTimeSeconds === 0) this.retryAt = Date.now() + EMPTY_SHORT_POLL_MS;
     } else if (this.stopping) {
       // Received while stopping: give them straight back.
-      for (const { messageId, receiptHandle } of records) {
-        this.acks.release(messageId, receiptHandle, sentAt + this.visibilityMs);
-      }
-      this.counts.released += records.length;
-    } else {
+      this.release(records, sentAt);
+    } else if (records.length > 0) {
+      const settings = this.settings as BatchSettings;
       this.held += records.length;
-      const batch = new Batch(this, records, sentAt);
+      const batch = new Batch(settings, this, records, sentAt);
       this.batches.add(batch);
-      void batch.run(this.fifo ? this.turnOf(batch) : undefined);
+      for (const { messageId } of records) this.holders.set(messageId, batch);
+      void batch.run(settings.fifo ? this.turns.turnOf(batch) : undefined);
     }
     if (this.stopping) this.checkDrained();
     else this.pump();
+  }
+
+  /**
+   * The records of an answer that are new here. A message a batch still
+   * holds (its visibility ran out while it ran, and SQS delivered it again)
+   * joins that batch, which keeps its new receipt handle, and is not run
+   * beside the first run; a message twice in one answer runs once.
+   */
+  private newDeliveries(records: readonly SQSRecord[], sentAt: number): SQSRecord[] {
+    const visibleUntil = sentAt + (this.settings as BatchSettings).heartbeat.visibilitySeconds * 1000;
+    const fresh = new Map<string, SQSRecord>();
+    for (const record of records) {
+      const holder = this.holders.get(record.messageId);
+      if (holder?.adopt(record.messageId, record.receiptHandle, visibleUntil) === true) {
+        this.log('warn', 'A message still held here was received again (its visibility ran out); it is not run twice', {
+          messageId: record.messageId,
+        });
+      } else {
+        fresh.set(record.messageId, record);
+      }
+    }
+    return [...fresh.values()];
+  }
+
+  private release(records: readonly SQSRecord[], sentAt: number): void {
+    const until = sentAt + (this.settings as BatchSettings).heartbeat.visibilitySeconds * 1000;
+    for (const { messageId, receiptHandle } of records) this.acks?.release(messageId, receiptHandle, until);
+    this.counts.released += records.length;
   }
 
   private receiveFailed(error: unknown, max: number): void {
@@ -357,29 +424,16 @@ export class Poller {
     this.log('warn', 'Could not receive from the queue; retrying', { attempt: this.failures, delayMs, error });
     this.pump();
   }
+}
 
-  /**
-   * FIFO: when `batch` may run. A batch runs after every earlier batch that
-   * holds one of its message groups has its outcomes, and learns which of
-   * those groups did not complete there (its records of them must not run
-   * before the unfinished ones come back). On SQS this never waits (SQS
-   * delivers none of a group while one of its messages is in flight), but a
-   * message whose visibility was lost can come back while it still runs here.
-   */
-  private turnOf(batch: Batch): Promise<ReadonlySet<string>> | undefined {
-    const earlier = new Set<Batch>();
-    for (const group of batch.groups) {
-      const holder = this.holders.get(group);
-      if (holder !== undefined) earlier.add(holder);
-      this.holders.set(group, batch);
-    }
-    if (earlier.size === 0) return undefined;
-    return Promise.all([...earlier].map((holder) => holder.done)).then((all) => {
-      const stopped = new Set<string>();
-      for (const groups of all) for (const group of groups) if (batch.groups.has(group)) stopped.add(group);
-      return stopped;
-    });
-  }
+/** Settles like `promise`, or rejects with the signal's reason once it aborts. */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** Waits `ms`, or less if `signal` aborts. */

@@ -1,12 +1,8 @@
-import type {
-  GetQueueAttributesCommandOutput,
-  Message,
-  ReceiveMessageCommandOutput,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-import type { SqsClientLike } from 'sqs-partial-batch';
-import type { FailedEntry } from 'sqs-partial-batch/sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { describeError } from '../errors.js';
+import { MAX_VISIBILITY_SECONDS, type SqsClientLike } from '../failurePolicy/options.js';
+import type { FailedEntry } from '../sqs.js';
+import { settleWithin } from '../util.js';
 import { ConsumerQueueError } from './errors.js';
 import type { RecordSource } from './records.js';
 
@@ -20,15 +16,27 @@ export interface QueueInfo extends RecordSource {
   readonly fifo: boolean;
 }
 
+/** The reason a bounded SQS call failed: it did not answer in time (and was aborted). */
+export class SqsCallTimeout extends Error {
+  override readonly name = 'SqsCallTimeout';
+
+  constructor(call: string, ms: number) {
+    super(`SQS did not answer ${call} within ${ms} ms`);
+  }
+}
+
 /**
- * The consumer's calls to its queue. `@aws-sdk/client-sqs` is reached
- * through `sqs-partial-batch/sqs`, which loads it on first use, so the core
- * never imports it.
+ * The consumer's calls to its queue, each bounded: a call that does not
+ * answer within its time rejects with `SqsCallTimeout`, and its request is
+ * aborted. `@aws-sdk/client-sqs` is reached through `sqs-partial-batch/sqs`,
+ * which loads it on first use, so the core never imports it.
  */
 export class QueueCalls {
   private constructor(
     readonly client: SqsClientLike,
     readonly url: string,
+    /** How long a call may take (a receive: on top of its long poll). */
+    readonly callTimeoutMs: number,
     private readonly sqs: SqsHelpers,
     private readonly sdk: Awaited<ReturnType<SqsHelpers['loadSqsSdk']>>,
     /** Whether the consumer made the client (and destroys it when it stops). */
@@ -36,65 +44,78 @@ export class QueueCalls {
   ) {}
 
   /** Loads the SDK and makes the client when none was given. */
-  static async open(client: SqsClientLike | undefined, url: string): Promise<QueueCalls> {
+  static async open(client: SqsClientLike | undefined, url: string, callTimeoutMs: number): Promise<QueueCalls> {
     const sqs = await import('sqs-partial-batch/sqs');
     const sdk = await sqs.loadSqsSdk();
     return client === undefined
-      ? new QueueCalls(new sdk.SQSClient({}), url, sqs, sdk, true)
-      : new QueueCalls(client, url, sqs, sdk, false);
+      ? new QueueCalls(new sdk.SQSClient({}), url, callTimeoutMs, sqs, sdk, true)
+      : new QueueCalls(client, url, callTimeoutMs, sqs, sdk, false);
   }
 
-  /** The queue's ARN, region, visibility timeout and type. */
+  /** The queue's ARN, region, visibility timeout and type; SQS's defaults for attributes it does not send. */
   async describe(): Promise<QueueInfo> {
-    const { Attributes = {} } = await this.send<GetQueueAttributesCommandOutput>(
-      new this.sdk.GetQueueAttributesCommand({
-        QueueUrl: this.url,
-        AttributeNames: ['QueueArn', 'VisibilityTimeout', 'FifoQueue'],
-      }),
+    const answer = await this.bounded('GetQueueAttributes', this.callTimeoutMs, (client) =>
+      client.send(
+        new this.sdk.GetQueueAttributesCommand({
+          QueueUrl: this.url,
+          AttributeNames: ['QueueArn', 'VisibilityTimeout', 'FifoQueue'],
+        }) as never,
+      ),
     );
-    const arn = Attributes.QueueArn ?? '';
-    const visibility = Number(Attributes.VisibilityTimeout);
+    const attributes = (answer as { Attributes?: unknown } | null | undefined)?.Attributes ?? {};
+    if (typeof answer !== 'object' || answer === null || typeof attributes !== 'object' || attributes === null) {
+      throw new Error('SQS answered GetQueueAttributes without an `Attributes` object');
+    }
+    const { QueueArn, VisibilityTimeout, FifoQueue } = attributes as Record<string, unknown>;
+    const arn = typeof QueueArn === 'string' ? QueueArn : '';
+    const visibility = Number(VisibilityTimeout);
     return {
       url: this.url,
       arn,
       region: arn.split(':')[3] ?? '',
-      visibilityTimeoutSeconds: Number.isFinite(visibility) && visibility >= 0 ? visibility : 30,
-      fifo: Attributes.FifoQueue === 'true' || arn.endsWith('.fifo'),
+      visibilityTimeoutSeconds:
+        Number.isSafeInteger(visibility) && visibility >= 0 && visibility <= MAX_VISIBILITY_SECONDS
+          ? visibility
+          : DEFAULT_VISIBILITY_SECONDS,
+      fifo: FifoQueue === 'true' || arn.endsWith('.fifo'),
     };
   }
 
   /**
-   * One `ReceiveMessage` with every attribute Lambda's records carry. A
-   * request that hangs well past its long poll is abandoned, so a dead
-   * connection cannot hold the consumer's slots forever.
+   * One `ReceiveMessage` with every attribute Lambda's records carry,
+   * bounded by its long poll plus `callTimeoutMs`. Answers what SQS
+   * answered, unread: see `readReceiveAnswer`.
    */
-  async receive(
-    max: number,
-    waitTimeSeconds: number,
-    visibilityTimeoutSeconds: number | undefined,
-  ): Promise<Message[]> {
-    const { Messages = [] } = await this.send<ReceiveMessageCommandOutput>(
-      new this.sdk.ReceiveMessageCommand({
-        QueueUrl: this.url,
-        MaxNumberOfMessages: max,
-        WaitTimeSeconds: waitTimeSeconds,
-        ...(visibilityTimeoutSeconds === undefined ? {} : { VisibilityTimeout: visibilityTimeoutSeconds }),
-        MessageSystemAttributeNames: ['All'],
-        MessageAttributeNames: ['All'],
-      }),
-      { abortSignal: AbortSignal.timeout(waitTimeSeconds * 1000 + HUNG_RECEIVE_MS) },
+  receive(max: number, waitTimeSeconds: number, visibilityTimeoutSeconds: number | undefined): Promise<unknown> {
+    return this.bounded('ReceiveMessage', waitTimeSeconds * 1000 + this.callTimeoutMs, (client) =>
+      client.send(
+        new this.sdk.ReceiveMessageCommand({
+          QueueUrl: this.url,
+          MaxNumberOfMessages: max,
+          WaitTimeSeconds: waitTimeSeconds,
+          ...(visibilityTimeoutSeconds === undefined ? {} : { VisibilityTimeout: visibilityTimeoutSeconds }),
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }) as never,
+      ),
     );
-    return Messages;
   }
 
-  /** `DeleteMessageBatch`, 10 per call; entries SQS refused are returned. */
-  delete(receiptHandles: readonly string[]): Promise<FailedEntry[]> {
-    return this.sqs.deleteMessages(this.client, this.url, receiptHandles);
+  /** `DeleteMessageBatch`, 10 per call, within `timeoutMs`; entries SQS did not confirm are returned. */
+  delete(receiptHandles: readonly string[], timeoutMs: number): Promise<FailedEntry[]> {
+    return this.bounded('DeleteMessageBatch', timeoutMs, (client) =>
+      this.sqs.deleteMessages(client, this.url, receiptHandles),
+    );
   }
 
-  /** `ChangeMessageVisibilityBatch`, 10 per call; entries SQS refused are returned. */
-  changeVisibility(entries: ReadonlyArray<{ receiptHandle: string; seconds: number }>): Promise<FailedEntry[]> {
-    return this.sqs.changeVisibility(this.client, this.url, entries);
+  /** `ChangeMessageVisibilityBatch`, 10 per call, within `timeoutMs`; entries SQS did not confirm are returned. */
+  changeVisibility(
+    entries: ReadonlyArray<{ receiptHandle: string; seconds: number }>,
+    timeoutMs: number,
+  ): Promise<FailedEntry[]> {
+    return this.bounded('ChangeMessageVisibilityBatch', timeoutMs, (client) =>
+      this.sqs.changeVisibility(client, this.url, entries),
+    );
   }
 
   /** Destroys the client if the consumer made it. */
@@ -102,13 +123,33 @@ export class QueueCalls {
     if (this.ownsClient) (this.client as SQSClient).destroy();
   }
 
-  private send<T>(command: { readonly input: unknown }, options?: { abortSignal: AbortSignal }): Promise<T> {
-    return (this.client as unknown as { send(c: unknown, o?: unknown): Promise<T> }).send(command, options);
+  /**
+   * Settles like `call`, or rejects with `SqsCallTimeout` after `ms` and
+   * aborts the requests `call` made (the AWS SDK takes an `abortSignal`).
+   */
+  private bounded<T>(name: string, ms: number, call: (client: SqsClientLike) => PromiseLike<T>): Promise<T> {
+    const controller = new AbortController();
+    const send = this.client.send.bind(this.client) as (command: unknown, options?: unknown) => Promise<unknown>;
+    const client: SqsClientLike = {
+      send: ((command: unknown, options?: object) =>
+        send(command, { ...options, abortSignal: controller.signal })) as SqsClientLike['send'],
+    };
+    let started: PromiseLike<T>;
+    try {
+      started = call(client);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return settleWithin(started, ms, () => {
+      const timeout = new SqsCallTimeout(name, ms);
+      controller.abort(timeout);
+      return timeout;
+    });
   }
 }
 
-/** How long past its long poll a receive may take before it counts as hung. */
-const HUNG_RECEIVE_MS = 30_000;
+/** SQS's default visibility timeout, for a queue whose attributes do not say. */
+const DEFAULT_VISIBILITY_SECONDS = 30;
 
 /** Errors SQS answers when retrying cannot help: the queue is missing, or the caller may not use it. */
 const FATAL = new Set([

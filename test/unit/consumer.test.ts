@@ -2,7 +2,7 @@ import type { Message } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CONSUMER_DEFAULTS, ConsumerQueueError, createConsumer } from '../../src/consumer/index.js';
 import { fatalError, retryDelayMs } from '../../src/consumer/queue.js';
-import { toRecord } from '../../src/consumer/records.js';
+import { readReceiveAnswer } from '../../src/consumer/records.js';
 import { InvalidOptionsError } from '../../src/index.js';
 import { awsError } from '../helpers/faultyClient.js';
 
@@ -31,6 +31,9 @@ describe('createConsumer option checks', () => {
       { queueUrl, shutdownTimeoutMs: -1 },
       '`shutdownTimeoutMs` to be a finite number >= 0',
     ],
+    ['sqsCallTimeoutMs 0', { queueUrl, sqsCallTimeoutMs: 0 }, '`sqsCallTimeoutMs` to be an integer from 1 to 300000'],
+    ['sqsCallTimeoutMs Infinity', { queueUrl, sqsCallTimeoutMs: Infinity }, 'got `Infinity` (number)'],
+    ['a typo of sqsCallTimeoutMs', { queueUrl, sqsCallTimeoutMS: 100 }, '(did you mean `sqsCallTimeoutMs`?)'],
     ['a signal that is not one', { queueUrl, signal: {} }, 'Expected `signal` to be an AbortSignal, got an object'],
     ['concurrency 0 (the handler rule)', { queueUrl, concurrency: 0 }, 'Expected `concurrency` to be an integer >= 1'],
     ['a bad shared option', { queueUrl, fifoFailure: 'stop' }, "Expected `fifoFailure` to be `'stop-batch'`"],
@@ -92,6 +95,7 @@ describe('createConsumer option checks', () => {
       failed: 0,
       released: 0,
       lastReceiveAt: undefined,
+      error: undefined,
     });
     expect(Object.isFrozen(consumer)).toBe(true);
     expect(CONSUMER_DEFAULTS).toEqual({
@@ -101,6 +105,7 @@ describe('createConsumer option checks', () => {
       waitTimeSeconds: 20,
       heartbeat: true,
       shutdownTimeoutMs: 20_000,
+      sqsCallTimeoutMs: 5000,
     });
   });
 
@@ -149,36 +154,46 @@ describe('records in the shape Lambda gives them', () => {
       },
     };
 
-    expect(toRecord(message, source)).toEqual({
-      messageId: 'm-1',
-      receiptHandle: 'rh-1',
-      body: '{"a":1}',
-      attributes: {
-        ApproximateReceiveCount: '3',
-        SentTimestamp: '1700000000000',
-        SenderId: 'AIDA',
-        ApproximateFirstReceiveTimestamp: '1700000000500',
-        MessageGroupId: 'g-1',
-        MessageDeduplicationId: 'd-1',
-        SequenceNumber: '1800',
-        AWSTraceHeader: 'Root=1-abc',
-      },
-      messageAttributes: {
-        Kind: { dataType: 'String', stringValue: 'order', stringListValues: [], binaryListValues: [] },
-        Blob: { dataType: 'Binary', binaryValue: 'AQID', stringListValues: [], binaryListValues: [] },
-        Lists: { dataType: 'String', stringListValues: ['a'], binaryListValues: ['/w=='] },
-      },
-      md5OfBody: 'md5-body',
-      md5OfMessageAttributes: 'md5-attrs',
-      eventSource: 'aws:sqs',
-      eventSourceARN: source.arn,
-      awsRegion: 'eu-west-1',
+    expect(readReceiveAnswer({ Messages: [message] }, source)).toEqual({
+      records: [
+        {
+          messageId: 'm-1',
+          receiptHandle: 'rh-1',
+          body: '{"a":1}',
+          attributes: {
+            ApproximateReceiveCount: '3',
+            SentTimestamp: '1700000000000',
+            SenderId: 'AIDA',
+            ApproximateFirstReceiveTimestamp: '1700000000500',
+            MessageGroupId: 'g-1',
+            MessageDeduplicationId: 'd-1',
+            SequenceNumber: '1800',
+            AWSTraceHeader: 'Root=1-abc',
+          },
+          messageAttributes: {
+            Kind: { dataType: 'String', stringValue: 'order', stringListValues: [], binaryListValues: [] },
+            Blob: { dataType: 'Binary', binaryValue: 'AQID', stringListValues: [], binaryListValues: [] },
+            Lists: { dataType: 'String', stringListValues: ['a'], binaryListValues: ['/w=='] },
+          },
+          md5OfBody: 'md5-body',
+          md5OfMessageAttributes: 'md5-attrs',
+          eventSource: 'aws:sqs',
+          eventSourceARN: source.arn,
+          awsRegion: 'eu-west-1',
+        },
+      ],
+      skipped: [],
     });
   });
 
-  it('fills what a bare message lacks, and skips a message without an id or receipt handle', () => {
-    expect(toRecord({ MessageId: 'm-2', ReceiptHandle: 'rh-2' }, source)).toMatchObject({
-      body: '',
+  it('fills what a bare message lacks (a missing body stays missing), and skips a message without an id or receipt handle', () => {
+    const read = readReceiveAnswer(
+      { Messages: [{ MessageId: 'm-2', ReceiptHandle: 'rh-2' }, { ReceiptHandle: 'rh' }, { MessageId: 'm' }] },
+      source,
+    );
+    expect(read.records).toHaveLength(1);
+    expect(read.records[0]).toMatchObject({
+      body: undefined,
       md5OfBody: '',
       attributes: {
         ApproximateReceiveCount: '1',
@@ -188,8 +203,10 @@ describe('records in the shape Lambda gives them', () => {
       },
       messageAttributes: {},
     });
-    expect(toRecord({ ReceiptHandle: 'rh' }, source)).toBeUndefined();
-    expect(toRecord({ MessageId: 'm' }, source)).toBeUndefined();
+    expect(read.skipped).toEqual([
+      { index: 1, messageId: undefined, problem: 'it has no `MessageId`' },
+      { index: 2, messageId: 'm', problem: 'it has no `ReceiptHandle`' },
+    ]);
   });
 });
 

@@ -1,9 +1,8 @@
 import type { SQSRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Acknowledger } from '../../src/consumer/acknowledger.js';
-import { Batch } from '../../src/consumer/batch.js';
+import { Batch, type BatchOwner, type BatchSettings } from '../../src/consumer/batch.js';
 import { VisibilityLostError } from '../../src/consumer/errors.js';
-import type { Poller } from '../../src/consumer/poller.js';
 import { QueueCalls } from '../../src/consumer/queue.js';
 import { createEngine } from '../../src/createBatchProcessor.js';
 import { type IdempotencyStore, MemoryIdempotencyStore, type ProcessRecord } from '../../src/index.js';
@@ -12,46 +11,44 @@ import { deferred, sqsEvent } from '../helpers/events.js';
 
 type Visibility = Array<{ receiptHandle: string; seconds: number }>;
 
-/** What a Batch needs of its poller, with every lever in the open. */
-function fakePoller(processRecord: ProcessRecord<string>, options: Record<string, unknown> = {}, fifo = false) {
+/** What a Batch needs of its owner, with every lever in the open. */
+function fakeOwner(processRecord: ProcessRecord<string>, options: Record<string, unknown> = {}, fifo = false) {
   const calls = {
     deleted: [] as string[],
     released: [] as string[],
     extended: [] as Visibility[],
+    timeouts: [] as number[],
     settled: 0,
     releasedBefore: 0,
     done: [] as unknown[],
     logs: [] as string[],
   };
   let answer: (entries: Visibility) => Promise<FailedEntry[]> = async () => [];
-  const poller = {
-    visibilityMs: 3000,
-    visibilitySeconds: 3,
-    fifo,
-    heartbeat: true,
-    stopping: false,
-    abandoned: new Promise(() => {}),
-    engine: createEngine(processRecord, { logger: false, concurrency: 10, ...options }, undefined, true),
-    acks: {
-      delete: (messageId: string) => void calls.deleted.push(messageId),
-      release: (messageId: string) => void calls.released.push(messageId),
-    },
-    queue: {
-      changeVisibility: (entries: Visibility) => {
-        calls.extended.push(entries);
-        return answer(entries);
-      },
+  const owner: BatchOwner = {
+    canStart: () => true,
+    acknowledge: (kind, messageId) => void (kind === 'delete' ? calls.deleted : calls.released).push(messageId),
+    extendVisibility: (entries, timeoutMs) => {
+      calls.extended.push([...entries]);
+      calls.timeouts.push(timeoutMs);
+      return answer([...entries]);
     },
     recordStarted() {},
     recordSettled: () => void calls.settled++,
     recordsReleased(count: number) {
       calls.releasedBefore += count;
     },
-    batchDone: (_batch: unknown, counts: unknown) => void calls.done.push(counts),
-    log: (_level: string, message: string) => void calls.logs.push(message),
+    batchDone: (_batch, counts) => void calls.done.push(counts),
+    log: (_level, message) => void calls.logs.push(message),
+  };
+  const settings: BatchSettings = {
+    engine: createEngine(processRecord, { logger: false, concurrency: 10, ...options }, undefined, true),
+    fifo,
+    heartbeat: { enabled: true, visibilitySeconds: 3, callTimeoutMs: 5000 },
   };
   return {
-    poller: poller as unknown as Poller,
+    batchOf: (received: readonly SQSRecord[], at: number) => new Batch(settings, owner, received, at),
+    owner,
+    settings,
     calls,
     answerExtensions(next: (entries: Visibility) => Promise<FailedEntry[]>) {
       answer = next;
@@ -65,8 +62,8 @@ const records = (bodies: string[], groups?: string[]): SQSRecord[] =>
 describe('a received batch (the engine host)', () => {
   it('releases the records of FIFO groups an earlier batch left unfinished, and runs the others', async () => {
     const ran: string[] = [];
-    const { poller, calls } = fakePoller((record) => void ran.push(record.body), {}, true);
-    const batch = new Batch(poller, records(['g-1', 'h-1', 'g-2', 'h-2'], ['g', 'h', 'g', 'h']), Date.now());
+    const { batchOf, calls } = fakeOwner((record) => void ran.push(record.body), {}, true);
+    const batch = batchOf(records(['g-1', 'h-1', 'g-2', 'h-2'], ['g', 'h', 'g', 'h']), Date.now());
 
     await batch.run(Promise.resolve(new Set(['g'])));
 
@@ -97,9 +94,9 @@ describe('a received batch (the engine host)', () => {
         release: (releases) => inner.release(releases),
       };
       const gate = deferred();
-      const { poller, calls } = fakePoller(() => gate.promise, { idempotency: { store } });
+      const { batchOf, calls } = fakeOwner(() => gate.promise, { idempotency: { store } });
       const start = Date.now();
-      const batch = new Batch(poller, records(['a', 'b']), start);
+      const batch = batchOf(records(['a', 'b']), start);
 
       const run = batch.run(undefined);
       await vi.advanceTimersByTimeAsync(1999);
@@ -120,11 +117,11 @@ describe('a received batch (the engine host)', () => {
     it('retries an extension that failed for a passing reason, and loses a record SQS refuses or time runs out for', async () => {
       const signals: AbortSignal[] = [];
       const gate = deferred();
-      const { poller, calls, answerExtensions } = fakePoller((_record, { signal }) => {
+      const { batchOf, calls, answerExtensions } = fakeOwner((_record, { signal }) => {
         signals.push(signal);
         return gate.promise;
       });
-      const batch = new Batch(poller, records(['passing', 'refused', 'extended']), Date.now());
+      const batch = batchOf(records(['passing', 'refused', 'extended']), Date.now());
       const [passing, refused] = batch.records as [SQSRecord, SQSRecord, SQSRecord];
       answerExtensions(async () => [
         { receiptHandle: passing.receiptHandle, error: 'InternalError: try again', senderFault: false },
@@ -152,7 +149,7 @@ describe('a received batch (the engine host)', () => {
     it('hands a record lost before it read its signal an aborted one', async () => {
       const gate = deferred();
       let reason: unknown;
-      const { poller, answerExtensions } = fakePoller(async (record, ctx) => {
+      const { batchOf, answerExtensions } = fakeOwner(async (record, ctx) => {
         if (record.body === 'late') {
           await gate.promise;
           reason = ctx.signal.reason;
@@ -167,7 +164,7 @@ describe('a received batch (the engine host)', () => {
           senderFault: true,
         })),
       );
-      const batch = new Batch(poller, records(['late']), Date.now());
+      const batch = batchOf(records(['late']), Date.now());
 
       const run = batch.run(undefined);
       await vi.advanceTimersByTimeAsync(2000);
@@ -192,6 +189,7 @@ describe('the acknowledger', () => {
     const given: Array<{ kind: string; ids: string[]; error: string }> = [];
     let idle = 0;
     const queue = {
+      callTimeoutMs: 5000,
       delete: async (handles: readonly string[]) => {
         sent.push([...handles]);
         if (sent.length === 1) throw 'a thrown string';
@@ -222,7 +220,7 @@ describe('reading the queue', () => {
   it('falls back to SQS defaults for attributes it does not get', async () => {
     const client = { send: async () => ({ Attributes: { VisibilityTimeout: 'soon' } }) };
 
-    const info = await (await QueueCalls.open(client, 'https://example.com/q')).describe();
+    const info = await (await QueueCalls.open(client, 'https://example.com/q', 5000)).describe();
 
     expect(info).toEqual({
       url: 'https://example.com/q',
@@ -249,9 +247,9 @@ describe('a batch whose run breaks (not expected: the consumer makes the event)'
       },
     }));
     const { Batch: FreshBatch } = await import('../../src/consumer/batch.js');
-    const { poller, calls } = fakePoller(() => {});
+    const { owner, settings, calls } = fakeOwner(() => {});
 
-    await new FreshBatch(poller, records(['a', 'b']), Date.now()).run(undefined);
+    await new FreshBatch(settings, owner, records(['a', 'b']), Date.now()).run(undefined);
 
     expect(calls.logs).toEqual(['The consumer could not run a batch; its messages come back']);
     expect(calls.done).toEqual([{ unsettled: 2, running: 1, failed: 2, released: 0 }]);
