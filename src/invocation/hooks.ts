@@ -11,6 +11,12 @@ export interface InvocationStart {
   /** When the invocation started, on its clock (epoch ms). */
   readonly startedAt: number;
   readonly now: () => number;
+  /**
+   * Whether a host runs the invocation (the consumer, which polls SQS
+   * itself). Then nothing around the call is the records' parent: the
+   * context active when it runs is the consumer's, long gone.
+   */
+  readonly hosted: boolean;
 }
 
 /**

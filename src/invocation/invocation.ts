@@ -155,6 +155,7 @@ export class Invocation implements HostedInvocation {
       ids: this.ids,
       startedAt: this.startedAt,
       now: () => this.clock.now(),
+      hosted: host !== undefined,
     };
     const all = this.engine.features.map((feature) => feature.start(start));
     if (host !== undefined) all.push(host.follow(this));

@@ -79,7 +79,9 @@ const MESSAGE_ATTRIBUTES: TextMapGetter<SQSMessageAttributes> = {
  * settled with: a failure the failure policy later dead-letters or drops
  * keeps status ERROR and `sqs_partial_batch.record.status` `failed`.
  * Every span's parent is the context active when the invocation started
- * (the Lambda invocation's span, when there is one), never another record's.
+ * (the Lambda invocation's span, when there is one), never another record's;
+ * in a consumer (a hosted invocation) there is none: each record's span
+ * starts a trace of its own, linked to its producer's.
  */
 class RecordSpans implements InvocationHooks {
   private readonly spans: Array<Span | undefined>;
@@ -91,7 +93,8 @@ class RecordSpans implements InvocationHooks {
     private readonly invocation: InvocationStart,
   ) {
     this.spans = new Array(invocation.ids.length);
-    this.parent = otel.context.active();
+    // The consumer's ambient context is whatever was active when `start()` was called, long ended.
+    this.parent = invocation.hosted ? otel.ROOT_CONTEXT : otel.context.active();
   }
 
   recordStarted(index: number): void {
