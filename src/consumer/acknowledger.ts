@@ -100,18 +100,14 @@ export class Acknowledger {
     const handles = acks.map((ack) => ack.receiptHandle);
     const left = Math.max(...acks.map((ack) => ack.until)) - Date.now();
     const timeoutMs = Math.min(this.queue.callTimeoutMs, Math.max(LAST_TRY_MS, left));
-    let call: Promise<FailedEntry[]>;
-    try {
-      call =
-        kind === 'delete'
-          ? this.queue.delete(handles, timeoutMs)
-          : this.queue.changeVisibility(
-              handles.map((receiptHandle) => ({ receiptHandle, seconds: 0 })),
-              timeoutMs,
-            );
-    } catch (error) {
-      call = Promise.reject(error);
-    }
+    // Bounded calls never throw: whatever the client does, they settle.
+    const call =
+      kind === 'delete'
+        ? this.queue.delete(handles, timeoutMs)
+        : this.queue.changeVisibility(
+            handles.map((receiptHandle) => ({ receiptHandle, seconds: 0 })),
+            timeoutMs,
+          );
     call
       .then(
         (failed) => this.answered(kind, acks, failed),

@@ -90,7 +90,6 @@ export class Batch implements InvocationHost {
   private slots: number[] | undefined;
   /** Record index by message id, made when a message is first delivered again. */
   private indexes: Map<string, number> | undefined;
-  private finished = false;
   /** FIFO groups whose records were released before the run (an earlier batch left them unfinished). */
   private readonly stoppedBefore = new Set<string>();
   private resolveDone!: (stopped: ReadonlySet<string>) => void;
@@ -171,13 +170,14 @@ export class Batch implements InvocationHost {
    * while this batch still holds it: the new delivery is not run, and its
    * receipt handle is the one kept, extended and acknowledged from now on.
    * Answers false when the batch no longer holds the message (it was
-   * acknowledged): the delivery is then a new one.
+   * acknowledged): the delivery is then a new one. Asked by the owner only
+   * about messages of this batch, and only until `batchDone`.
    */
   adopt(messageId: string, receiptHandle: string, visibleUntil: number): boolean {
-    if (this.finished) return false;
     this.indexes ??= new Map(this.records.map((record, i) => [record.messageId, i]));
-    const i = this.indexes.get(messageId);
-    if (i === undefined || this.state[i] === GONE) return false;
+    // The owner asks only about messages of this batch, until the batch is done.
+    const i = this.indexes.get(messageId) as number;
+    if (this.state[i] === GONE) return false;
     this.heartbeat.adopt(i, receiptHandle, visibleUntil);
     return true;
   }
@@ -265,7 +265,6 @@ export class Batch implements InvocationHost {
 
   /** Acknowledges from the final outcomes, the way the handler's response would have SQS do it. */
   private finish(outcomes: readonly RecordOutcome[]): void {
-    this.finished = true;
     this.heartbeat.stop();
     const stopped = new Set(this.stoppedBefore);
     const counts = { unsettled: 0, running: 0, failed: 0, released: 0 };

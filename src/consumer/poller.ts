@@ -13,7 +13,10 @@ import { fatalError, QueueCalls, type QueueInfo, retryDelayMs } from './queue.js
 import { type ReceivedMessages, readReceiveAnswer } from './records.js';
 import type { ConsumerState, ConsumerStatus } from './status.js';
 
-/** A short poll that finds the queue empty waits this long before the next, so an idle consumer does not spin. */
+/**
+ * A receive that brings nothing new to run before its long poll ends (a short poll on an empty queue, an
+ * answer of malformed messages) waits this long before the next, so the consumer does not spin.
+ */
 const EMPTY_SHORT_POLL_MS = 1000;
 /** The longest delay Node's timers take (a longer one fires at once). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -361,8 +364,12 @@ export class Poller implements BatchOwner {
       });
       this.release(extra, sentAt);
     }
-    if (read.records.length === 0 && read.skipped.length === 0) {
-      if (this.own.waitTimeSeconds === 0) this.retryAt = Date.now() + EMPTY_SHORT_POLL_MS;
+    if (records.length === 0) {
+      // Nothing new to run from an answer that came before the long poll ended (a short poll, or only messages
+      // skipped or already held): pause, so a queue that keeps answering that way is not polled in a tight loop.
+      if (Date.now() - sentAt < this.own.waitTimeSeconds * 1000 || this.own.waitTimeSeconds === 0) {
+        this.retryAt = Date.now() + EMPTY_SHORT_POLL_MS;
+      }
     } else if (this.stopping) {
       // Received while stopping: give them straight back.
       this.release(records, sentAt);

@@ -210,6 +210,79 @@ describe('records in the shape Lambda gives them', () => {
   });
 });
 
+describe('reading a receive answer', () => {
+  const source = { arn: 'arn:aws:sqs:eu-west-1:123456789012:orders', region: 'eu-west-1' };
+  const valid = { MessageId: 'm-1', ReceiptHandle: 'rh-1', Body: 'SECRET body' };
+
+  it.each<[string, unknown, string]>([
+    ['an array', [], 'the message is an array'],
+    ['a string', 'SECRET body', 'the message is a string'],
+    ['an empty MessageId', { ...valid, MessageId: '' }, 'it has no `MessageId`'],
+    ['a numeric MD5OfBody', { ...valid, MD5OfBody: 5 }, '`MD5OfBody` is not a string'],
+    [
+      'a null MD5OfMessageAttributes',
+      { ...valid, MD5OfMessageAttributes: null },
+      '`MD5OfMessageAttributes` is not a string',
+    ],
+    ['Attributes that are a string', { ...valid, Attributes: 'x' }, '`Attributes` is not an object'],
+    [
+      'a numeric attribute',
+      { ...valid, Attributes: { SentTimestamp: 1 } },
+      '`Attributes.SentTimestamp` is not a string',
+    ],
+    [
+      'MessageAttributes that are an array',
+      { ...valid, MessageAttributes: [] },
+      '`MessageAttributes` is not an object',
+    ],
+    [
+      'a numeric DataType',
+      { ...valid, MessageAttributes: { a: { DataType: 1 } } },
+      '`MessageAttributes.a` is not an attribute',
+    ],
+    [
+      'a string BinaryValue',
+      { ...valid, MessageAttributes: { b: { DataType: 'Binary', BinaryValue: 'AQID' } } },
+      '`MessageAttributes.b` is not an attribute',
+    ],
+    [
+      'a list of numbers',
+      { ...valid, MessageAttributes: { c: { DataType: 'String', StringListValues: [1] } } },
+      '`MessageAttributes.c` is not an attribute',
+    ],
+    [
+      'a binary list of strings',
+      { ...valid, MessageAttributes: { d: { DataType: 'Binary', BinaryListValues: ['x'] } } },
+      '`MessageAttributes.d` is not an attribute',
+    ],
+    [
+      'a very long attribute name',
+      { ...valid, MessageAttributes: { ['n'.repeat(100)]: null } },
+      `\`MessageAttributes.${'n'.repeat(64)}…\` is not an attribute`,
+    ],
+  ])('skips a message that is %s, naming the field, never the body', (_label, message, problem) => {
+    const read = readReceiveAnswer({ Messages: [message, valid] }, source);
+
+    expect(read.records.map((record) => record.messageId)).toEqual(['m-1']);
+    expect(read.skipped).toHaveLength(1);
+    expect(read.skipped[0]?.problem).toBe(problem);
+    expect(JSON.stringify(read.skipped)).not.toContain('SECRET');
+  });
+
+  it.each<[string, unknown, string]>([
+    ['null', null, 'SQS answered ReceiveMessage with null, not an object'],
+    ['a string', 'Messages', 'SQS answered ReceiveMessage with a string, not an object'],
+    ['Messages that are an object', { Messages: {} }, '`Messages` that is an object, not an array'],
+    ['Messages that are null', { Messages: null }, '`Messages` that is null, not an array'],
+  ])('refuses an answer that is %s', (_label, answer, message) => {
+    expect(() => readReceiveAnswer(answer, source)).toThrow(message);
+  });
+
+  it('reads an answer without Messages as empty', () => {
+    expect(readReceiveAnswer({}, source)).toEqual({ records: [], skipped: [] });
+  });
+});
+
 describe('receive faults', () => {
   it('waits exponentially longer, with jitter, up to a cap', () => {
     expect(retryDelayMs(1, () => 0)).toBe(125);

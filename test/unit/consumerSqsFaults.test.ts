@@ -214,6 +214,57 @@ describe('SQS calls that hang (item 2)', () => {
   });
 });
 
+describe('a queue that keeps failing what stop() waits for', () => {
+  it('gives up deletions still being retried at the bound of stop(), and sends nothing after', async () => {
+    const sqs = new SqsModel(30);
+    const id = sqs.add({ body: 'done' });
+    sqs.onCommand('DeleteMessageBatchCommand', () => Promise.reject(new Error('socket hang up')));
+    let done = 0;
+    const options = { waitTimeSeconds: 1, sqsCallTimeoutMs: 300, shutdownTimeoutMs: 500 };
+    const { consumer, settled, lines } = started(sqs, () => void done++, options);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(done).toBe(1);
+
+    const stopAt = Date.now();
+    const stopped = settleTime(consumer.stop());
+    await vi.advanceTimersByTimeAsync(5000);
+    const deletes = sqs.count('DeleteMessageBatchCommand');
+    await vi.advanceTimersByTimeAsync(5000);
+
+    // max(shutdownTimeoutMs, waitTimeSeconds * 1000 + sqsCallTimeoutMs) + sqsCallTimeoutMs
+    expect((stopped.at as number) - stopAt).toBe(Math.max(500, 1000 + 300) + 300);
+    expect(settled.ok).toBe(true);
+    expect(deletes).toBeGreaterThan(1);
+    expect(sqs.count('DeleteMessageBatchCommand')).toBe(deletes);
+    const given = lines.find((line) => line.message.startsWith('The consumer stops without waiting any longer'));
+    expect(given?.attributes).toMatchObject({ batches: 0, receives: 0, acknowledging: true });
+    expect(sqs.messages.get(id)?.deleted).toBe(false);
+  });
+});
+
+describe('odd answers to GetQueueAttributes', () => {
+  it('retries an answer without attributes, and a client that throws instead of rejecting, then runs', async () => {
+    const sqs = new SqsModel(30);
+    sqs.add({ body: 'a' });
+    const odd: Array<() => unknown> = [
+      () => Promise.resolve(null),
+      () => ({ Attributes: 5 }),
+      () => {
+        throw new Error('thrown, not rejected');
+      },
+    ];
+    sqs.onCommand('GetQueueAttributesCommand', () => odd.shift()?.());
+    let done = 0;
+    const { consumer, messages } = started(sqs, () => void done++);
+
+    await vi.advanceTimersByTimeAsync(5000);
+
+    expect(done).toBe(1);
+    expect(messages().filter((message) => message === 'Could not read the queue attributes; retrying')).toHaveLength(3);
+    void consumer.stop();
+  });
+});
+
 describe('malformed receive answers (item 3)', () => {
   it('skips a null message, runs the valid one beside it, and keeps polling', async () => {
     const sqs = new SqsModel(30);
@@ -274,6 +325,22 @@ describe('malformed receive answers (item 3)', () => {
     });
     expect(everything(lines)).not.toContain(SECRET);
     expect(consumer.status()).toMatchObject({ state: 'running', received: 1 });
+    void consumer.stop();
+  });
+
+  it('pauses after an answer that comes at once with nothing to run, so a misbehaving queue is not polled in a tight loop', async () => {
+    const sqs = new SqsModel(30);
+    let left = 50;
+    // Answers at once, with only a malformed message, although the consumer long-polls.
+    sqs.onCommand('ReceiveMessageCommand', () => (left-- > 0 ? { Messages: [{ Body: SECRET }] } : never()));
+    const { consumer, lines } = started(sqs, () => {}, { waitTimeSeconds: 20 });
+
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sqs.count('ReceiveMessageCommand')).toBe(1);
+    await vi.advanceTimersByTimeAsync(3100);
+
+    expect(sqs.count('ReceiveMessageCommand')).toBe(4);
+    expect(everything(lines)).not.toContain(SECRET);
     void consumer.stop();
   });
 
