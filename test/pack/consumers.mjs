@@ -91,6 +91,9 @@ try {
     'test/examples/run.ts',
     'test/helpers/redis.ts',
     'test/helpers/dynalite.d.ts',
+    // The consumer's reproductions of issue #18, run after the examples.
+    'test/pack/consumerFaults.ts',
+    'test/helpers/sqsModel.ts',
   ];
 
   const consumer = join(work, 'consumer');
@@ -171,17 +174,22 @@ try {
       } catch (error) {
         throw new Error(`${label} consumer: tsc failed\n${explain(error.output)}`);
       }
+      const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', LOG_LEVEL: 'silent' };
+      let output;
       try {
-        return await exec(
+        output = await exec(
           process.execPath,
           [join(dir, 'out/test/examples/run.js'), join(dir, 'examples'), join(dir, 'out/examples'), label],
-          {
-            cwd: dir,
-            env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', LOG_LEVEL: 'silent' },
-          },
+          { cwd: dir, env },
         );
       } catch (error) {
         throw new Error(`${label} consumer: running the examples failed\n${error.output}`);
+      }
+      try {
+        const faults = await exec(process.execPath, [join(dir, 'out/test/pack/consumerFaults.js')], { cwd: dir, env });
+        return `${output}${label}: ${faults}`;
+      } catch (error) {
+        throw new Error(`${label} consumer: the consumer's fault reproductions failed\n${error.output}`);
       }
     }),
   );
