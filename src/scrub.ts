@@ -85,6 +85,8 @@ function valuesIn(payload: unknown): string[] {
 }
 
 const BASE = 31;
+const FILTER_SIZE = 1 << 16;
+const FILTER_MASK = FILTER_SIZE - 1;
 /** BASE ** (FRAGMENT - 1), modulo 2 ** 32. */
 const TOP = Array.from({ length: FRAGMENT - 1 }).reduce<number>((power) => Math.imul(power, BASE) >>> 0, 1);
 
@@ -112,13 +114,16 @@ class FragmentFinder {
       if (starts === undefined) byText.set(gram, [i]);
       else starts.push(i);
     }
+    // A bit per low 16 bits of each window's hash: most positions of a value are ruled out without a map lookup.
+    const seen = new Uint8Array(FILTER_SIZE);
+    for (const hash of windows.keys()) seen[hash & FILTER_MASK] = 1;
     const covered = new Uint8Array(text.length);
     let any = false;
     for (const value of this.values) {
       if (value.length < FRAGMENT) break; // longest first: no later value is long enough
       let hash = hashOf(value.slice(0, FRAGMENT));
       for (let p = 0; ; p++) {
-        const byText = windows.get(hash);
+        const byText = seen[hash & FILTER_MASK] === 1 ? windows.get(hash) : undefined;
         if (byText !== undefined) {
           const starts = byText.get(value.slice(p, p + FRAGMENT));
           if (starts !== undefined) {
