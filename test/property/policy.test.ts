@@ -265,7 +265,7 @@ beforeAll(async () => {
 describe('the failure policy against generated hostile SQS clients (property-based)', () => {
   it.each([
     ['with a Lambda deadline a few hundred ms away (SQS may hang, or answer after it)', true, 20],
-    ["without a context (SQS answers, however badly)", false, 50],
+    ['without a context (SQS answers, however badly)', false, 50],
   ] as const)(
     '%s',
     async (_title, deadline, runs) => {
