@@ -103,7 +103,7 @@ export function metricsFeature(option: unknown): Feature | undefined {
       `Expected \`metrics\` to be \`{ namespace, dimensions? }\` or a Powertools Metrics instance, got ${describeValue(option)}`,
     );
   }
-  if (typeof (option as { addMetric?: unknown }).addMetric === 'function') return sinkFeature(option as MetricsSink);
+  if (isSink(option)) return sinkFeature(option);
   const input = option as Record<string, unknown>;
   rejectUnknownKeys(input, ['namespace', 'dimensions'], 'metrics.');
   const { namespace, dimensions = {} } = input;
@@ -127,6 +127,15 @@ export function metricsFeature(option: unknown): Feature | undefined {
   }
   // The values as checked: read once (a getter could answer differently the second time).
   return emfFeature(namespace as string, Object.freeze(Object.fromEntries(entries) as Record<string, string>));
+}
+
+/** True for an object with an `addMetric` method; false (not a throw) when reading it throws. */
+function isSink(option: object): option is MetricsSink {
+  try {
+    return typeof (option as { addMetric?: unknown }).addMetric === 'function';
+  } catch {
+    return false;
+  }
 }
 
 /** Names a user dimension cannot take: the document's metadata, the handler's own dimension, its metrics. */
