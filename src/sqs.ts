@@ -182,7 +182,7 @@ export interface DeadLetterEntry {
 export const DEAD_LETTER_ATTRIBUTES = ['ErrorName', 'ErrorMessage', 'OriginalMessageId', 'SourceQueueArn'] as const;
 
 /** How long one `SendMessageBatch` call of {@link sendToQueue} may take by default, in milliseconds. */
-export const SEND_TIMEOUT_MS = 5000;
+const SEND_TIMEOUT_MS = 5000;
 
 /**
  * Sends records to a queue: the body and message attributes of each, plus
