@@ -81,22 +81,59 @@ export class RecordValidationError extends SqsPartialBatchError {
   /** The step that failed. */
   readonly stage: ValidationStage;
 
+  readonly #unsafeCause: unknown;
+
   /**
    * @param issues - Copied into plain `{ message, path }` objects; whatever a
    *   schema returned (missing or throwing getters, `null` or object path
    *   segments) is read once, safely, so the constructor never throws.
+   * @param options - `cause`, as for any error; `unsafeCause`, a value that
+   *   may quote the body (what a schema threw), kept where only
+   *   {@link RecordValidationError.unsafeCause} reads it.
    */
   constructor(
     messageId: string,
     stage: ValidationStage,
     issues: readonly ValidationIssue[],
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; unsafeCause?: unknown },
   ) {
     const list = copyIssues(issues);
-    super(`Record ${quote(messageId)} failed ${STAGE_LABEL[stage]}: ${list.map(formatIssue).join('; ')}`, options);
+    const { unsafeCause, ...errorOptions } = options ?? {};
+    super(
+      `Record ${quote(messageId)} failed ${STAGE_LABEL[stage]}: ${list.map(formatIssue).join('; ')}`,
+      options === undefined ? undefined : errorOptions,
+    );
     this.messageId = messageId;
     this.stage = stage;
     this.issues = list;
+    this.#unsafeCause = unsafeCause;
+  }
+
+  /**
+   * What the schema threw, as it threw it, when the schema threw (or
+   * rejected) instead of answering; otherwise `undefined`. **It may quote the
+   * body**: `JSON.parse` in a transform quotes the text it fails on, and a
+   * refinement's own message may name a field's value. So it is not this
+   * error's `cause`, and no message, log line or span of this library
+   * contains any of its text. It is kept off the error's own properties, so
+   * loggers and tracers that serialize errors whole never reach it: only code
+   * that asks for it by name does. Reading it is the opt-in; send it only
+   * where message bodies may go.
+   *
+   * @example
+   * ```ts
+   * import { RecordValidationError } from 'sqs-partial-batch';
+   *
+   * function debugSchema(error: unknown): void {
+   *   if (error instanceof RecordValidationError && error.unsafeCause !== undefined) {
+   *     // Only in a place that may hold message bodies (a local debugging session, not production logs).
+   *     console.debug(error.unsafeCause);
+   *   }
+   * }
+   * ```
+   */
+  get unsafeCause(): unknown {
+    return this.#unsafeCause;
   }
 }
 

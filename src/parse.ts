@@ -1,10 +1,10 @@
 import type { SQSRecord } from 'aws-lambda';
-import { describeError, RecordValidationError, type ValidationIssue, type ValidationStage } from './errors.js';
+import { RecordValidationError, type ValidationIssue, type ValidationStage } from './errors.js';
 import { describeJsonError } from './jsonError.js';
-import { scrubIssues, scrubText } from './scrub.js';
+import { scrubIssues } from './scrub.js';
 import type { StandardSchemaV1 } from './standardSchema.js';
 import type { Envelope } from './types.js';
-import { isPromiseLike } from './util.js';
+import { isInstance, isPromiseLike } from './util.js';
 
 /**
  * A body that could not be read. `permanent` tells the two kinds apart: the
@@ -77,26 +77,57 @@ function validate(messageId: string, schema: StandardSchemaV1, payload: unknown)
       return new PendingParse(
         Promise.resolve(result).then(
           (settled) => outputOf(messageId, settled, payload),
-          (error: unknown) => schemaBroke(messageId, 'threw', error, payload),
+          (error: unknown) => schemaBroke(messageId, 'threw', error),
         ),
       );
     }
   } catch (error) {
-    return schemaBroke(messageId, 'threw', error, payload);
+    return schemaBroke(messageId, 'threw', error);
   }
   return outputOf(messageId, result, payload);
 }
 
-/** The schema threw or answered garbage: a failure of the schema, not of the body, so it is retried. */
-function schemaBroke(messageId: string, how: 'threw' | 'answered', detail: unknown, payload?: unknown): ParseFailure {
+/**
+ * The schema threw or answered garbage: a failure of the schema, not of the
+ * body, so it is retried. What a schema throws is free text about its input
+ * (`JSON.parse` in a transform quotes the body; a refinement may name a
+ * value), so none of it is written: the message names the kind of value
+ * thrown, from a fixed list, and the value itself is kept as the error's
+ * `unsafeCause`, not its `cause`.
+ */
+function schemaBroke(messageId: string, how: 'threw' | 'answered', detail: unknown): ParseFailure {
   const message =
     how === 'threw'
-      ? `The schema threw: ${scrubText(describeError(detail), payload)}`
+      ? `The schema threw ${kindOfThrown(detail)}; its text is not shown, as it may quote the body (the error's \`unsafeCause\` holds it)`
       : `The schema answered ${String(detail)}, not a Standard Schema result ({ value } or { issues: [...] })`;
   return new ParseFailure(
-    validationError(messageId, 'schema', [{ message, path: [] }], how === 'threw' ? { cause: detail } : undefined),
+    validationError(
+      messageId,
+      'schema',
+      [{ message, path: [] }],
+      how === 'threw' ? { unsafeCause: detail } : undefined,
+    ),
     false,
   );
+}
+
+/** JavaScript's own error classes, most specific first: their names are ours to print, not the thrower's. */
+const BUILT_IN_ERRORS: ReadonlyArray<readonly [new (...args: never[]) => Error, string]> = [
+  [SyntaxError, 'a SyntaxError'],
+  [TypeError, 'a TypeError'],
+  [RangeError, 'a RangeError'],
+  [ReferenceError, 'a ReferenceError'],
+  [URIError, 'a URIError'],
+  [EvalError, 'an EvalError'],
+  [AggregateError, 'an AggregateError'],
+];
+
+/** What kind of value was thrown, told in words of ours: nothing read from the value is printed. */
+function kindOfThrown(detail: unknown): string {
+  for (const [type, words] of BUILT_IN_ERRORS) if (isInstance(detail, type)) return words;
+  if (isInstance(detail, Error)) return 'an error';
+  if (detail === null) return 'null';
+  return typeof detail === 'object' ? 'an object that is not an error' : `a value of type ${typeof detail}`;
 }
 
 function outputOf(messageId: string, result: unknown, payload: unknown): unknown {
@@ -113,7 +144,7 @@ function outputOf(messageId: string, result: unknown, payload: unknown): unknown
     return new ParseFailure(validationError(messageId, 'schema', scrubIssues(read, payload)), true);
   } catch (error) {
     // A getter on the result that throws: the schema broke.
-    return schemaBroke(messageId, 'threw', error, payload);
+    return schemaBroke(messageId, 'threw', error);
   }
 }
 
@@ -170,7 +201,7 @@ function validationError(
   messageId: string,
   stage: ValidationStage,
   issues: readonly ValidationIssue[],
-  options?: { cause?: unknown },
+  options?: { unsafeCause?: unknown },
 ): RecordValidationError {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;

@@ -1,41 +1,58 @@
 import type { ValidationIssue } from './errors.js';
 
-/** Shortest string value worth looking for: shorter ones match too much ordinary text. */
+/** Shortest whole value taken out wherever it appears: shorter ones match too much ordinary text. */
 const MIN_LENGTH = 4;
+/**
+ * Shortest run of a value's text taken out where a message quotes part of
+ * it (a parser quoting the first ten characters of a field, a message
+ * naming a prefix). Eight characters: long enough that a schema's own words
+ * rarely match by chance, short enough to catch a truncated quote.
+ */
+const FRAGMENT = 8;
 /** Most values collected from one payload, and most nodes visited to find them. */
-const MAX_VALUES = 256;
-const MAX_NODES = 10_000;
+const MAX_VALUES = 10_000;
+const MAX_NODES = 20_000;
 const REDACTED = '[redacted]';
 
 /**
- * Issue messages with every string value of the payload taken out. Some
- * schema libraries quote the input they reject (`received "Jane Q Public"`),
- * and a body must never reach a log line or an error message. Runs only on
- * the failure path.
+ * Issue messages with the payload's values taken out. Some schema libraries
+ * quote the input they reject (`received "Jane Q Public"`, `was 4111111111111111`),
+ * whole or in part, and a body must never reach a log line or an error
+ * message. Taken out: every string or number value of 4 characters or more
+ * wherever it appears (JSON-escaped too), and every run of 8 characters or
+ * more that appears in such a value. Object keys are left alone: they are
+ * the schema's field names, which messages and paths must be able to name.
+ * Runs only on the failure path.
  */
 export function scrubIssues(issues: readonly ValidationIssue[], payload: unknown): ValidationIssue[] {
-  const values = stringsIn(payload);
+  const values = valuesIn(payload);
   if (values.length === 0) return issues as ValidationIssue[];
-  return issues.map((issue) => ({ message: scrub(issue.message, values), path: issue.path }));
+  const fragments = new FragmentFinder(values);
+  return issues.map((issue) => ({
+    message: fragments.redact(wholeValuesOut(issue.message, values)),
+    path: issue.path,
+  }));
 }
 
-/** `text` with every string value of the payload taken out. */
+/** `text` with the payload's values taken out, as {@link scrubIssues} does it. */
 export function scrubText(text: string, payload: unknown): string {
-  return scrub(text, stringsIn(payload));
+  const values = valuesIn(payload);
+  return values.length === 0 ? text : new FragmentFinder(values).redact(wholeValuesOut(text, values));
 }
 
-function scrub(text: string, values: readonly string[]): string {
+function wholeValuesOut(text: string, values: readonly string[]): string {
   let out = text;
-  for (const value of values) if (out.includes(value)) out = out.split(value).join(REDACTED);
+  for (const value of values) {
+    if (value.length >= MIN_LENGTH && out.includes(value)) out = out.split(value).join(REDACTED);
+  }
   return out;
 }
 
 /**
- * String values of a payload, longest first, found without recursion. Object
- * keys are left alone: they are the schema's field names, which issue paths
- * and messages must be able to name.
+ * The payload's string values (as they are and JSON-escaped) and its
+ * numbers as text, longest first, found without recursion.
  */
-function stringsIn(payload: unknown): string[] {
+function valuesIn(payload: unknown): string[] {
   const found = new Set<string>();
   const pending: unknown[] = [payload];
   let visited = 0;
@@ -43,7 +60,14 @@ function stringsIn(payload: unknown): string[] {
     const node = pending.pop();
     visited++;
     if (typeof node === 'string') {
-      if (node.length >= MIN_LENGTH) found.add(node);
+      if (node.length === 0) continue;
+      found.add(node);
+      const escaped = JSON.stringify(node).slice(1, -1);
+      if (escaped !== node) found.add(escaped);
+      continue;
+    }
+    if (typeof node === 'number' || typeof node === 'bigint') {
+      found.add(String(node));
       continue;
     }
     if (typeof node !== 'object' || node === null) continue;
@@ -58,4 +82,78 @@ function stringsIn(payload: unknown): string[] {
     }
   }
   return [...found].sort((a, b) => b.length - a.length);
+}
+
+const BASE = 31;
+const FILTER_SIZE = 1 << 16;
+const FILTER_MASK = FILTER_SIZE - 1;
+/** BASE ** (FRAGMENT - 1), modulo 2 ** 32. */
+const TOP = Array.from({ length: FRAGMENT - 1 }).reduce<number>((power) => Math.imul(power, BASE) >>> 0, 1);
+
+/**
+ * Finds, in a message, the runs of `FRAGMENT` characters that occur in any
+ * value: the message's windows go in a table keyed by a rolling hash, and
+ * each value is scanned once, so the cost is the size of the values, not
+ * their size times the message's.
+ */
+class FragmentFinder {
+  constructor(private readonly values: readonly string[]) {}
+
+  redact(text: string): string {
+    if (text.length < FRAGMENT) return text;
+    const windows = new Map<number, Map<string, number[]>>();
+    for (let i = 0; i + FRAGMENT <= text.length; i++) {
+      const gram = text.slice(i, i + FRAGMENT);
+      const hash = hashOf(gram);
+      let byText = windows.get(hash);
+      if (byText === undefined) {
+        byText = new Map();
+        windows.set(hash, byText);
+      }
+      const starts = byText.get(gram);
+      if (starts === undefined) byText.set(gram, [i]);
+      else starts.push(i);
+    }
+    // A bit per low 16 bits of each window's hash: most positions of a value are ruled out without a map lookup.
+    const seen = new Uint8Array(FILTER_SIZE);
+    for (const hash of windows.keys()) seen[hash & FILTER_MASK] = 1;
+    const covered = new Uint8Array(text.length);
+    let any = false;
+    for (const value of this.values) {
+      if (value.length < FRAGMENT) break; // longest first: no later value is long enough
+      let hash = hashOf(value.slice(0, FRAGMENT));
+      for (let p = 0; ; p++) {
+        const byText = seen[hash & FILTER_MASK] === 1 ? windows.get(hash) : undefined;
+        if (byText !== undefined) {
+          const starts = byText.get(value.slice(p, p + FRAGMENT));
+          if (starts !== undefined) {
+            any = true;
+            for (const start of starts) covered.fill(1, start, start + FRAGMENT);
+            byText.delete(value.slice(p, p + FRAGMENT));
+          }
+        }
+        if (p + FRAGMENT >= value.length) break;
+        hash =
+          (Math.imul((hash - Math.imul(value.charCodeAt(p), TOP)) >>> 0, BASE) + value.charCodeAt(p + FRAGMENT)) >>> 0;
+      }
+    }
+    if (!any) return text;
+    let out = '';
+    for (let i = 0; i < text.length; ) {
+      if (covered[i] === 0) {
+        out += text[i];
+        i++;
+        continue;
+      }
+      while (i < text.length && covered[i] === 1) i++;
+      out += REDACTED;
+    }
+    return out;
+  }
+}
+
+function hashOf(gram: string): number {
+  let hash = 0;
+  for (let i = 0; i < gram.length; i++) hash = (Math.imul(hash, BASE) + gram.charCodeAt(i)) >>> 0;
+  return hash;
 }

@@ -1,6 +1,9 @@
 import type { MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import type { SqsClientLike } from 'sqs-partial-batch';
+import { type AttributeValue, chunks, messageBytes, packBySize, unconfirmedEntries } from './sqsBatches.js';
+import { MAX_MESSAGE_ATTRIBUTES, MAX_MESSAGE_BYTES } from './sqsLimits.js';
+import { settleWithin } from './util.js';
 
 type SqsSdk = typeof import('@aws-sdk/client-sqs');
 let sdk: Promise<SqsSdk> | undefined;
@@ -32,21 +35,17 @@ export function loadSqsSdk(): Promise<SqsSdk> {
   return sdk;
 }
 
-/** SQS takes at most 10 entries per batch call. */
-const SQS_BATCH = 10;
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += SQS_BATCH) out.push(items.slice(i, i + SQS_BATCH));
-  return out;
-}
-
 const urls = new WeakMap<object, Map<string, Promise<string>>>();
+
+/** How long a `GetQueueUrl` lookup may take before it is given up (and forgotten, so the next call asks again). */
+const LOOKUP_TIMEOUT_MS = 5000;
 
 /**
  * The URL of the queue an event source ARN names, from `GetQueueUrl` with the
  * queue name and owner account (so it works against AWS and emulators, whose
- * URLs differ). Cached per client and ARN; a failed lookup is not cached.
+ * URLs differ). Cached per client and ARN; a lookup that fails, answers
+ * something other than a URL, or does not answer within 5 seconds is not
+ * cached.
  *
  * @example
  * ```ts
@@ -66,14 +65,19 @@ export function queueUrlOf(client: SqsClientLike, arn: string): Promise<string> 
   if (url === undefined) {
     const [, , service, , account, name] = arn.split(':');
     if (service !== 'sqs' || !account || !name) return Promise.reject(new Error(`Not an SQS queue ARN: ${arn}`));
-    url = loadSqsSdk()
-      .then(({ GetQueueUrlCommand }) =>
-        (client as SQSClient).send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account })),
-      )
-      .then(({ QueueUrl }) => {
-        if (!QueueUrl) throw new Error(`GetQueueUrl returned no URL for ${arn}`);
-        return QueueUrl;
-      });
+    const lookup = loadSqsSdk().then(({ GetQueueUrlCommand }) =>
+      (client as SQSClient).send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account })),
+    );
+    url = settleWithin(
+      lookup,
+      LOOKUP_TIMEOUT_MS,
+      () => new Error(`GetQueueUrl did not answer within ${LOOKUP_TIMEOUT_MS} ms for ${arn}`),
+    ).then((reply: unknown) => {
+      const found =
+        typeof reply === 'object' && reply !== null ? (reply as { QueueUrl?: unknown }).QueueUrl : undefined;
+      if (typeof found !== 'string' || found === '') throw new Error(`GetQueueUrl returned no URL for ${arn}`);
+      return found;
+    });
     cache.set(arn, url);
     url.catch(() => cache?.delete(arn));
   }
@@ -167,62 +171,6 @@ export async function deleteMessages(
   return failed;
 }
 
-/**
- * The entries of a batch call (`Id`s `'0'` to `count - 1`) that SQS did not
- * confirm, with why: listed in `Failed`, or in neither list (a malformed or
- * incomplete reply). Only an entry listed in `Successful`, and not in
- * `Failed`, counts as done.
- */
-function unconfirmedEntries(
-  reply: unknown,
-  count: number,
-  call: string,
-): Map<number, { error: string; senderFault: boolean }> {
-  const { Successful, Failed } = (typeof reply === 'object' && reply !== null ? reply : {}) as {
-    Successful?: unknown;
-    Failed?: unknown;
-  };
-  const failures = new Map<number, { error: string; senderFault: boolean }>();
-  for (const failure of Array.isArray(Failed) ? Failed : []) {
-    const { Id, Code, Message, SenderFault } = (failure ?? {}) as {
-      Id?: unknown;
-      Code?: unknown;
-      Message?: unknown;
-      SenderFault?: unknown;
-    };
-    const index = entryIndex(Id, count);
-    if (index !== undefined && !failures.has(index)) {
-      failures.set(index, {
-        error: `${typeof Code === 'string' ? Code : 'Failed'}: ${typeof Message === 'string' ? Message : 'no message'}`,
-        senderFault: SenderFault === true,
-      });
-    }
-  }
-  const confirmed = new Set<number>();
-  for (const success of Array.isArray(Successful) ? Successful : []) {
-    const index = entryIndex((success as { Id?: unknown } | null)?.Id, count);
-    if (index !== undefined) confirmed.add(index);
-  }
-  for (let i = 0; i < count; i++) {
-    if (!failures.has(i) && !confirmed.has(i)) {
-      failures.set(i, {
-        error: Array.isArray(Successful)
-          ? `SQS did not confirm this entry: ${call} listed it neither in Successful nor in Failed`
-          : `SQS answered ${call} without a Successful list, so no entry counts as done`,
-        senderFault: false,
-      });
-    }
-  }
-  return failures;
-}
-
-/** The position an entry `Id` of ours names, or `undefined` for an id we never sent. */
-function entryIndex(id: unknown, count: number): number | undefined {
-  if (typeof id !== 'string' || !/^\d+$/.test(id)) return undefined;
-  const index = Number(id);
-  return index < count ? index : undefined;
-}
-
 /** A record to send to a dead-letter queue, with why it failed. */
 export interface DeadLetterEntry {
   readonly record: SQSRecord;
@@ -233,19 +181,26 @@ export interface DeadLetterEntry {
 /** Message attributes a dead-lettered record carries, beside its own. */
 export const DEAD_LETTER_ATTRIBUTES = ['ErrorName', 'ErrorMessage', 'OriginalMessageId', 'SourceQueueArn'] as const;
 
-/** SQS's limit of message attributes per message. */
-const MAX_ATTRIBUTES = 10;
+/** How long one `SendMessageBatch` call of {@link sendToQueue} may take by default, in milliseconds. */
+const SEND_TIMEOUT_MS = 5000;
 
 /**
- * Sends records to a queue, 10 per `SendMessageBatch` call, all calls at
- * once: the body and message attributes of each, plus its error's name and
- * message, original message id and source queue ARN as attributes (the
- * record's own attributes are kept up to SQS's limit of 10). FIFO records
- * keep their group id and get their message id as deduplication id.
+ * Sends records to a queue: the body and message attributes of each, plus
+ * its error's name and message, original message id and source queue ARN as
+ * attributes (the record's own attributes are kept up to SQS's limit of 10).
+ * FIFO records keep their group id and get their message id as
+ * deduplication id. Records go in `SendMessageBatch` calls of at most 10
+ * messages and 1 MiB (body and attributes, as SQS counts them), all calls at
+ * once, each given up after `timeoutMs`. A record that no call can carry (a
+ * body that is not a non-empty string, or a message past SQS's 1 MiB) is not
+ * sent, and reported with why.
  *
+ * @param options - `timeoutMs`: how long each call may take before its
+ *   records are reported as not sent. @default { timeoutMs: 5000 }
  * @returns The message ids that were not sent, with why: every entry SQS did
- *   not list in `Successful` (refused in `Failed`, missing from the reply, or
- *   in a chunk whose call failed).
+ *   not list in `Successful` under its exact `Id` (refused in `Failed`,
+ *   missing from the reply, in a reply of the wrong shape, or in a call that
+ *   failed or timed out), and every record no call could carry.
  * @example
  * ```ts
  * import { sendToQueue } from 'sqs-partial-batch/sqs';
@@ -257,51 +212,132 @@ export async function sendToQueue(
   client: SqsClientLike,
   queueUrl: string,
   entries: readonly DeadLetterEntry[],
+  options: { readonly timeoutMs?: number | undefined } = {},
 ): Promise<Map<string, string>> {
+  const timeoutMs = options.timeoutMs ?? SEND_TIMEOUT_MS;
   const failed = new Map<string, string>();
+  const messages: Message[] = [];
+  for (const entry of entries) {
+    const message = toMessage(entry);
+    if (typeof message === 'string') failed.set(entry.record.messageId, message);
+    else messages.push(message);
+  }
+  const { batches, tooLarge } = packBySize(messages, (message) => message.bytes);
+  for (const { entry, bytes } of tooLarge) {
+    failed.set(
+      entry.messageId,
+      `Not sent: the message would be ${bytes} bytes (body and message attributes, as SQS counts them), past SQS's limit of ${MAX_MESSAGE_BYTES} bytes`,
+    );
+  }
   await Promise.all(
-    chunks(entries).map(async (chunk) => {
+    batches.map(async (batch) => {
       try {
-        const { SendMessageBatchCommand } = await loadSqsSdk();
-        const reply = await (client as SQSClient).send(
-          new SendMessageBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: chunk.map((entry, i) => toEntry(entry, i)),
-          }),
+        const reply = await settleWithin(
+          sendBatch(client, queueUrl, batch),
+          timeoutMs,
+          () => new Error(`SendMessageBatch did not answer within ${timeoutMs} ms`),
         );
-        for (const [i, { error }] of unconfirmedEntries(reply, chunk.length, 'SendMessageBatch')) {
-          failed.set((chunk[i] as DeadLetterEntry).record.messageId, error);
+        for (const [i, { error }] of unconfirmedEntries(reply, batch.length, 'SendMessageBatch')) {
+          failed.set((batch[i] as Message).messageId, error);
         }
       } catch (error) {
-        for (const entry of chunk)
-          failed.set(entry.record.messageId, error instanceof Error ? error.message : String(error));
+        const reason = describeFailure(error);
+        for (const message of batch) failed.set(message.messageId, reason);
       }
     }),
   );
   return failed;
 }
 
-function toEntry({ record, errorName, errorMessage }: DeadLetterEntry, index: number) {
-  const attributes: Record<string, MessageAttributeValue> = {
+/** One record as a `SendMessageBatch` entry (without its `Id`), with its size. */
+interface Message {
+  readonly messageId: string;
+  readonly body: string;
+  readonly attributes: Record<string, AttributeValue>;
+  readonly group: string | undefined;
+  readonly bytes: number;
+}
+
+async function sendBatch(client: SqsClientLike, queueUrl: string, batch: readonly Message[]): Promise<unknown> {
+  const { SendMessageBatchCommand } = await loadSqsSdk();
+  return (client as SQSClient).send(
+    new SendMessageBatchCommand({
+      QueueUrl: queueUrl,
+      Entries: batch.map((message, i) => ({
+        Id: String(i),
+        MessageBody: message.body,
+        MessageAttributes: message.attributes as Record<string, MessageAttributeValue>,
+        ...(message.group === undefined
+          ? {}
+          : { MessageGroupId: message.group, MessageDeduplicationId: message.messageId }),
+      })),
+    }),
+  );
+}
+
+/** The record as a message, or why SQS could not take it. */
+function toMessage({ record, errorName, errorMessage }: DeadLetterEntry): Message | string {
+  const { body, messageId } = record;
+  if (typeof body !== 'string' || body === '') {
+    return 'Not sent: SQS carries only a body that is a non-empty string';
+  }
+  const attributes: Record<string, AttributeValue> = {
     ErrorName: { DataType: 'String', StringValue: errorName || 'Error' },
     ErrorMessage: { DataType: 'String', StringValue: (errorMessage || '(no message)').slice(0, 4096) },
-    OriginalMessageId: { DataType: 'String', StringValue: record.messageId },
-    SourceQueueArn: { DataType: 'String', StringValue: record.eventSourceARN || 'unknown' },
+    OriginalMessageId: { DataType: 'String', StringValue: messageId },
+    SourceQueueArn: {
+      DataType: 'String',
+      StringValue:
+        typeof record.eventSourceARN === 'string' && record.eventSourceARN !== '' ? record.eventSourceARN : 'unknown',
+    },
   };
-  for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
-    if (Object.keys(attributes).length >= MAX_ATTRIBUTES) break;
-    if (name in attributes) continue;
-    attributes[name] = {
-      DataType: value.dataType,
-      ...(value.stringValue === undefined ? {} : { StringValue: value.stringValue }),
-      ...(value.binaryValue === undefined ? {} : { BinaryValue: Buffer.from(value.binaryValue, 'base64') }),
-    };
+  let count = DEAD_LETTER_ATTRIBUTES.length;
+  for (const [name, value] of ownAttributes(record)) {
+    if (count >= MAX_MESSAGE_ATTRIBUTES) break;
+    if (Object.hasOwn(attributes, name)) continue;
+    attributes[name] = value;
+    count++;
   }
   const group = record.attributes?.MessageGroupId;
   return {
-    Id: String(index),
-    MessageBody: record.body,
-    MessageAttributes: attributes,
-    ...(group === undefined ? {} : { MessageGroupId: group, MessageDeduplicationId: record.messageId }),
+    messageId,
+    body,
+    attributes,
+    group: typeof group === 'string' ? group : undefined,
+    bytes: messageBytes(body, attributes),
   };
+}
+
+/** The record's own message attributes that SQS can take back, read once and safely. */
+function ownAttributes(record: SQSRecord): Array<[string, AttributeValue]> {
+  const out: Array<[string, AttributeValue]> = [];
+  try {
+    const attributes: unknown = record.messageAttributes;
+    if (typeof attributes !== 'object' || attributes === null) return out;
+    for (const name of Object.keys(attributes)) {
+      const { dataType, stringValue, binaryValue } = ((attributes as Record<string, unknown>)[name] ?? {}) as {
+        dataType?: unknown;
+        stringValue?: unknown;
+        binaryValue?: unknown;
+      };
+      if (typeof dataType !== 'string' || dataType === '') continue;
+      if (typeof stringValue === 'string') out.push([name, { DataType: dataType, StringValue: stringValue }]);
+      else if (typeof binaryValue === 'string') {
+        out.push([name, { DataType: dataType, BinaryValue: Buffer.from(binaryValue, 'base64') }]);
+      }
+    }
+  } catch {
+    // An attribute that cannot be read is left out; the record is still sent.
+  }
+  return out;
+}
+
+/** Why a call failed, as a line of text; never throws. */
+function describeFailure(error: unknown): string {
+  try {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+  } catch {
+    return 'The call failed with a value that cannot be described';
+  }
 }

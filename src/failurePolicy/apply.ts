@@ -61,21 +61,21 @@ async function deadLetter(
   const { client, queueUrl } = policy.deadLetter as NonNullable<ResolvedFailurePolicy['deadLetter']>;
   let failed: Map<string, string>;
   try {
-    const { sendToQueue } = await import('sqs-partial-batch/sqs');
-    failed = await within(
-      budget,
-      () =>
-        sendToQueue(
-          client,
-          queueUrl,
-          permanent.map(({ index, messageId, error }) => ({
-            // The id read on entry: the user's function may have changed the record's.
-            record: { ...(records[index] as SQSRecord), messageId },
-            errorName: errorField(error, 'name'),
-            errorMessage: errorField(error, 'message'),
-          })),
-        ),
-      'sending to the dead-letter queue',
+    // Each SendMessageBatch call is bounded on its own, so the calls SQS confirmed in time count even when another hangs.
+    const timeoutMs = Math.min(POLICY_TIMEOUT_MS, budget.left());
+    if (!(timeoutMs > 0))
+      throw new Error("No time was left before the invocation's deadline for sending to the dead-letter queue");
+    const { sendToQueue } = await within(budget, () => import('sqs-partial-batch/sqs'), 'loading the SQS client');
+    failed = await sendToQueue(
+      client,
+      queueUrl,
+      permanent.map(({ index, messageId, error }) => ({
+        // The id read on entry: the user's function may have changed the record's.
+        record: { ...(records[index] as SQSRecord), messageId },
+        errorName: errorField(error, 'name'),
+        errorMessage: errorField(error, 'message'),
+      })),
+      { timeoutMs },
     );
   } catch (error) {
     const reason = errorField(error, 'message');

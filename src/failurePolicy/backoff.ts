@@ -1,4 +1,4 @@
-import { MAX_VISIBILITY_SECONDS } from './options.js';
+import { MAX_VISIBILITY_SECONDS } from '../sqsLimits.js';
 
 /**
  * The visibility timeout, in whole seconds, to give a record that failed on

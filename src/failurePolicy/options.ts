@@ -1,5 +1,6 @@
 import { InvalidOptionsError } from '../errors.js';
 import { describeValue, rejectUnknownKeys } from '../optionChecks.js';
+import { MAX_VISIBILITY_SECONDS } from '../sqsLimits.js';
 
 /**
  * The one method used from an `SQSClient` of `@aws-sdk/client-sqs` (v3).
@@ -82,8 +83,8 @@ export const FAILURE_DEFAULTS = Object.freeze({
   backoff: Object.freeze({ baseSeconds: 5, maxSeconds: 900, jitter: 'full' }),
 } as const);
 
-/** The longest visibility timeout SQS accepts, in seconds. */
-export const MAX_VISIBILITY_SECONDS = 43_200;
+/** The longest visibility timeout SQS accepts, in seconds (kept here for the modules that import it from this file). */
+export { MAX_VISIBILITY_SECONDS };
 
 export interface ResolvedBackoff {
   readonly client: SqsClientLike;

@@ -1,6 +1,6 @@
 import type { BatchLogger } from '../types.js';
-import { isPromiseLike } from '../util.js';
 import { JsonLogger } from './jsonLogger.js';
+import { quietly } from './quietly.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 type Level = (typeof LEVELS)[number];
@@ -26,12 +26,7 @@ export function log(
   attributes: Record<string, unknown>,
 ): void {
   if (logger === undefined) return;
-  try {
-    const returned: unknown = logger[level](message, attributes);
-    if (isPromiseLike(returned)) Promise.resolve(returned).catch(ignore);
-  } catch {
-    // A logger that throws must not turn into lost records.
-  }
+  quietly(() => logger[level](message, attributes));
 }
 
 function ignore(): void {}

@@ -3,6 +3,14 @@ import type { Feature, InvocationStart } from '../invocation/hooks.js';
 import { describeValue, rejectUnknownKeys } from '../optionChecks.js';
 import { queueNameOf } from '../recordFields.js';
 import type { BatchResult, RecordStatus } from '../types.js';
+import {
+  abbreviated,
+  dimensionNameProblem,
+  dimensionValueProblem,
+  namespaceProblem,
+  toDimensionValue,
+} from './cloudWatchNames.js';
+import { quietly } from './quietly.js';
 import { stdio } from './stdio.js';
 
 /**
@@ -95,13 +103,14 @@ export function metricsFeature(option: unknown): Feature | undefined {
       `Expected \`metrics\` to be \`{ namespace, dimensions? }\` or a Powertools Metrics instance, got ${describeValue(option)}`,
     );
   }
-  if (typeof (option as { addMetric?: unknown }).addMetric === 'function') return sinkFeature(option as MetricsSink);
+  if (isSink(option)) return sinkFeature(option);
   const input = option as Record<string, unknown>;
   rejectUnknownKeys(input, ['namespace', 'dimensions'], 'metrics.');
   const { namespace, dimensions = {} } = input;
-  if (typeof namespace !== 'string' || namespace.trim() === '' || namespace.length > 255) {
+  const badNamespace = namespaceProblem(namespace);
+  if (badNamespace !== undefined) {
     throw new InvalidOptionsError(
-      `Expected \`metrics.namespace\` to be a CloudWatch namespace (1 to 255 characters), got ${describeValue(namespace)}`,
+      `Expected \`metrics.namespace\` to be a CloudWatch namespace (1 to 255 printable ASCII characters, not blank, not starting with \`AWS/\`), got ${describeText(namespace)}${typeof namespace === 'string' ? `: it is ${badNamespace}` : ''}`,
     );
   }
   if (typeof dimensions !== 'object' || dimensions === null || Array.isArray(dimensions)) {
@@ -110,21 +119,55 @@ export function metricsFeature(option: unknown): Feature | undefined {
     );
   }
   const entries = Object.entries(dimensions);
-  for (const [name, value] of entries) {
-    if (typeof value !== 'string' || value === '' || name === '' || name === QUEUE_NAME_DIMENSION) {
-      throw new InvalidOptionsError(
-        name === QUEUE_NAME_DIMENSION
-          ? `\`metrics.dimensions.${QUEUE_NAME_DIMENSION}\` is set by the handler from the event source ARN; choose another name`
-          : `Expected \`metrics.dimensions.${name}\` to be a non-empty string, got ${describeValue(value)}`,
-      );
-    }
-  }
+  for (const [name, value] of entries) checkDimension(name, value);
   if (entries.length > MAX_USER_DIMENSIONS) {
     throw new InvalidOptionsError(
       `Expected at most ${MAX_USER_DIMENSIONS} \`metrics.dimensions\` (CloudWatch allows 30 per metric, one is \`${QUEUE_NAME_DIMENSION}\`), got ${entries.length}`,
     );
   }
-  return emfFeature(namespace, Object.freeze({ ...(dimensions as Record<string, string>) }));
+  // The values as checked: read once (a getter could answer differently the second time).
+  return emfFeature(namespace as string, Object.freeze(Object.fromEntries(entries) as Record<string, string>));
+}
+
+/** True for an object with an `addMetric` method; false (not a throw) when reading it throws. */
+function isSink(option: object): option is MetricsSink {
+  try {
+    return typeof (option as { addMetric?: unknown }).addMetric === 'function';
+  } catch {
+    return false;
+  }
+}
+
+/** Names a user dimension cannot take: the document's metadata, the handler's own dimension, its metrics. */
+const RESERVED_NAMES: ReadonlyMap<string, string> = new Map<string, string>([
+  ['_aws', 'the Embedded Metric Format metadata of the document'],
+  [QUEUE_NAME_DIMENSION, 'set by the handler from the event source ARN'],
+  ...Object.values(METRIC_NAMES).map((name) => [name, 'the name of a metric the handler writes'] as [string, string]),
+]);
+
+/** Checks one user dimension against CloudWatch's rules and the document's own names. */
+function checkDimension(name: string, value: unknown): void {
+  const reserved = RESERVED_NAMES.get(name);
+  if (reserved !== undefined) {
+    throw new InvalidOptionsError(`\`metrics.dimensions.${name}\` is ${reserved}; choose another name`);
+  }
+  const badName = dimensionNameProblem(name);
+  if (badName !== undefined) {
+    throw new InvalidOptionsError(
+      `Expected each name in \`metrics.dimensions\` to be a CloudWatch dimension name (1 to 255 printable ASCII characters, not blank, not starting with \`:\`), got ${describeText(name)}: it is ${badName}`,
+    );
+  }
+  const badValue = dimensionValueProblem(value);
+  if (badValue !== undefined) {
+    throw new InvalidOptionsError(
+      `Expected \`metrics.dimensions.${name}\` to be a CloudWatch dimension value (1 to 1,024 printable ASCII characters, not blank), got ${describeText(value)}${typeof value === 'string' ? `: it is ${badValue}` : ''}`,
+    );
+  }
+}
+
+/** `describeValue`, with a long string cut to its start. */
+function describeText(value: unknown): string {
+  return describeValue(typeof value === 'string' ? abbreviated(value) : value);
 }
 
 /** Writes one Embedded Metric Format document per invocation to stdout. */
@@ -155,15 +198,19 @@ function emfFeature(namespace: string, dimensions: Readonly<Record<string, strin
   };
 }
 
-/** Adds the metrics to a Powertools-style `Metrics` instance and publishes them. */
+/**
+ * Adds the metrics to a Powertools-style `Metrics` instance and publishes
+ * them. Each call is made on its own, so one that throws costs only itself;
+ * a promise one returns is never awaited, and its rejection is swallowed.
+ */
 function sinkFeature(sink: MetricsSink): Feature {
   return {
     start: (invocation) => ({
       answered(result) {
         const { queueName, values } = measure(invocation, result);
-        sink.addDimension?.(QUEUE_NAME_DIMENSION, queueName);
-        for (const [name, unit, value] of values) sink.addMetric(name, unit as never, value);
-        sink.publishStoredMetrics?.();
+        quietly(() => sink.addDimension?.(QUEUE_NAME_DIMENSION, queueName));
+        for (const [name, unit, value] of values) quietly(() => sink.addMetric(name, unit as never, value));
+        quietly(() => sink.publishStoredMetrics?.());
       },
     }),
   };
@@ -189,8 +236,8 @@ function measure(invocation: InvocationStart, result: BatchResult): Measured {
   values.push([METRIC_NAMES.duration, 'Milliseconds', Math.max(0, now - invocation.startedAt)]);
   const oldest = oldestSentAt(invocation);
   if (oldest !== undefined) values.push([METRIC_NAMES.oldestAge, 'Milliseconds', Math.max(0, now - oldest)]);
-  // The name spans give the queue too; `unknown` when the event source is not an SQS queue ARN.
-  return { queueName: queueNameOf(invocation.records[0]?.eventSourceARN) ?? 'unknown', values };
+  // The name spans give the queue too, made a value CloudWatch accepts; `unknown` when the event source is not an SQS queue ARN.
+  return { queueName: toDimensionValue(queueNameOf(invocation.records[0]?.eventSourceARN)), values };
 }
 
 /** The earliest `SentTimestamp` of the batch, if any record has one. */

@@ -4,6 +4,8 @@ import type { BatchResult, RecordOutcome, TracerLike } from 'sqs-partial-batch';
 import { describeError } from '../errors.js';
 import type { Feature, InvocationHooks, InvocationStart } from '../invocation/hooks.js';
 import { messageGroupIdOf, queueNameOf, receiveCountOf } from '../recordFields.js';
+import { isInstance } from '../util.js';
+import { quietly } from './quietly.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_MESSAGING_DESTINATION_NAME,
@@ -111,13 +113,15 @@ class RecordSpans implements InvocationHooks {
     if (queue !== undefined) attributes[ATTR_MESSAGING_DESTINATION_NAME] = queue;
     const group = messageGroupIdOf(record);
     if (group !== undefined) attributes[ATTR_RECORD_MESSAGE_GROUP_ID] = group;
-    this.spans[index] = this.tracer.startSpan(
+    const span: unknown = this.tracer.startSpan(
       queue === undefined
         ? MESSAGING_OPERATION_TYPE_VALUE_PROCESS
         : `${MESSAGING_OPERATION_TYPE_VALUE_PROCESS} ${queue}`,
       { kind: this.otel.SpanKind.CONSUMER, attributes, links: this.producerLinks(record) },
       this.parent,
     );
+    // A tracer that answers something other than a span: the record runs without one.
+    this.spans[index] = isSpan(span) ? span : undefined;
   }
 
   callRecord(index: number, call: () => unknown): unknown {
@@ -130,12 +134,10 @@ class RecordSpans implements InvocationHooks {
     const span = this.spans[outcome.index];
     if (span === undefined) return;
     this.spans[outcome.index] = undefined;
-    try {
-      span.setAttribute(ATTR_RECORD_STATUS, outcome.status);
-      if (outcome.status === 'failed' || outcome.status === 'invalid') this.markFailed(span, outcome.error);
-    } finally {
-      span.end();
-    }
+    // Each call on its own: a span method that throws (or returns a promise that rejects) costs only itself.
+    quietly(() => span.setAttribute(ATTR_RECORD_STATUS, outcome.status));
+    if (outcome.status === 'failed' || outcome.status === 'invalid') this.markFailed(span, outcome.error);
+    quietly(() => span.end());
   }
 
   /** Ends any span still open (none, unless the run broke): every started record has its outcome now. */
@@ -149,12 +151,18 @@ class RecordSpans implements InvocationHooks {
   /** Status ERROR, `error.type`, and the exception as thrown (our errors never quote a body). */
   private markFailed(span: Span, error: unknown): void {
     const { SpanStatusCode } = this.otel;
-    span.setStatus({ code: SpanStatusCode.ERROR, message: safely(() => describeError(error), 'Record failed') });
-    span.setAttribute(
-      ATTR_ERROR_TYPE,
-      safely(() => errorType(error), ERROR_TYPE_VALUE_OTHER),
+    quietly(() =>
+      span.setStatus({ code: SpanStatusCode.ERROR, message: safely(() => describeError(error), 'Record failed') }),
     );
-    span.recordException(error instanceof Error ? error : safely(() => describeError(error), typeof error));
+    quietly(() =>
+      span.setAttribute(
+        ATTR_ERROR_TYPE,
+        safely(() => errorType(error), ERROR_TYPE_VALUE_OTHER),
+      ),
+    );
+    quietly(() =>
+      span.recordException(isInstance(error, Error) ? error : safely(() => describeError(error), typeof error)),
+    );
   }
 
   /**
@@ -188,9 +196,26 @@ class RecordSpans implements InvocationHooks {
   }
 }
 
+/** True for an object with the span methods this module calls. */
+function isSpan(value: unknown): value is Span {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    const span = value as Record<keyof Span, unknown>;
+    return (
+      typeof span.end === 'function' &&
+      typeof span.setAttribute === 'function' &&
+      typeof span.setStatus === 'function' &&
+      typeof span.recordException === 'function' &&
+      typeof span.spanContext === 'function'
+    );
+  } catch {
+    return false; // a revoked proxy
+  }
+}
+
 /** `error.type`: the error's name (`TypeError`, `RecordValidationError`), or `_OTHER` for a thrown non-error. */
 function errorType(error: unknown): string {
-  const name = error instanceof Error ? error.name : undefined;
+  const name = isInstance(error, Error) ? error.name : undefined;
   return typeof name === 'string' && name !== '' ? name : ERROR_TYPE_VALUE_OTHER;
 }
 

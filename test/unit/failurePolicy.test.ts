@@ -208,7 +208,7 @@ describe('SQS calls in chunks of 10', () => {
       { record: sqsRecord('a'), errorName: 'E', errorMessage: 'm' },
     ]);
 
-    expect([...failed.values()]).toEqual(['AccessDenied']);
+    expect([...failed.values()]).toEqual(['Error: AccessDenied']);
   });
 });
 

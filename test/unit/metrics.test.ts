@@ -139,13 +139,13 @@ describe('metrics: CloudWatch Embedded Metric Format', () => {
     const make = (metrics: unknown) => () => createBatchHandler(() => {}, { metrics: metrics as never });
     expect(make('Orders')).toThrow(InvalidOptionsError);
     expect(make({})).toThrow(
-      'Expected `metrics.namespace` to be a CloudWatch namespace (1 to 255 characters), got `undefined` (undefined)',
+      'Expected `metrics.namespace` to be a CloudWatch namespace (1 to 255 printable ASCII characters, not blank, not starting with `AWS/`), got `undefined` (undefined)',
     );
     expect(make({ namespace: 'O', dimension: {} })).toThrow(
       'Unknown option `metrics.dimension` (did you mean `metrics.dimensions`?)',
     );
     expect(make({ namespace: 'O', dimensions: { Service: 1 } })).toThrow(
-      'Expected `metrics.dimensions.Service` to be a non-empty string, got `1` (number)',
+      'Expected `metrics.dimensions.Service` to be a CloudWatch dimension value (1 to 1,024 printable ASCII characters, not blank), got `1` (number)',
     );
     expect(make({ namespace: 'O', dimensions: { QueueName: 'x' } })).toThrow('set by the handler');
     expect(

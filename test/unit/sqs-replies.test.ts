@@ -22,7 +22,23 @@ describe('sendToQueue counts an entry as sent only when SQS lists it in Successf
     ['no reply at all', () => undefined],
     ['a reply that is not an object', () => 'OK'],
     ['Successful that is not a list', () => ({ Successful: { Id: '0' } })],
-    ['entries of another call', () => ({ Successful: [{ Id: '7' }, { Id: 'x' }, null, { Id: 1 }] })],
+    ['entries of another call', () => ({ Successful: [{ Id: '7' }, { Id: 'x' }, { Id: '00' }, { Id: '+0' }] })],
+    ['a malformed item beside a good one', () => ({ Successful: [{ Id: '0' }, { Id: '1' }, null] })],
+    ['an Id that is not a string', () => ({ Successful: [{ Id: '0' }, { Id: 1 }] })],
+    ['Failed that is not a list', () => ({ Successful: [{ Id: '0' }, { Id: '1' }], Failed: 'none' })],
+    [
+      'an item whose Id getter throws',
+      () => ({
+        Successful: [
+          { Id: '0' },
+          {
+            get Id(): never {
+              throw new Error('getter');
+            },
+          },
+        ],
+      }),
+    ],
   ])('%s: every entry stays a failure, with a reason', async (_label, reply) => {
     const entries = letters(2);
 
@@ -36,7 +52,7 @@ describe('sendToQueue counts an entry as sent only when SQS lists it in Successf
     const entries = letters(4);
     const client = stubClient(() => ({
       Successful: [{ Id: '0' }, { Id: '2' }, { Id: '0' }],
-      Failed: [{ Id: '2', Code: 'Throttled', Message: 'slow down' }, { Id: '1' }, { Id: '2', Code: 'Again' }, null],
+      Failed: [{ Id: '2', Code: 'Throttled', Message: 'slow down' }, { Id: '1' }, { Id: '2', Code: 'Again' }],
     }));
 
     const failed = await sendToQueue(client, 'https://sqs/dlq', entries);
@@ -134,5 +150,57 @@ describe('deleteMessages counts an entry as deleted only when SQS lists it in Su
       receiptHandle: 'rh-0',
       senderFault: false,
     });
+  });
+});
+
+describe('an Id confirms only the entry it names exactly (issue #18, item 7)', () => {
+  /** Ids that name entry 0 or 1 only by a loose reading: leading zeros, signs, spaces, exponents. */
+  const lookalikes = ['00', '01', '+0', ' 0', '0 ', '0.0', '1e0', '0x0', '-0'];
+
+  it.each(lookalikes)('SendMessageBatch: Successful [{ Id: %j }] sends nothing', async (id) => {
+    const entries = letters(2);
+    const failed = await sendToQueue(
+      stubClient(() => ({ Successful: [{ Id: id }] })),
+      'https://sqs/dlq',
+      entries,
+    );
+    expect([...failed.keys()]).toEqual(entries.map((e) => e.record.messageId));
+  });
+
+  it.each(lookalikes)(
+    'ChangeMessageVisibilityBatch and DeleteMessageBatch: Successful [{ Id: %j }] confirms nothing',
+    async (id) => {
+      const client = stubClient(() => ({ Successful: [{ Id: id }] }));
+      expect((await changeVisibility(client, 'https://sqs/q', handles(2))).map((f) => f.receiptHandle)).toEqual([
+        'rh-0',
+        'rh-1',
+      ]);
+      expect((await deleteMessages(client, 'https://sqs/q', ['rh-0', 'rh-1'])).map((f) => f.receiptHandle)).toEqual([
+        'rh-0',
+        'rh-1',
+      ]);
+    },
+  );
+
+  it('a permanent failure confirmed under "00" is not dead-lettered: it stays failed, and is reported', async () => {
+    const event = sqsEvent(['a']);
+    const processBatch = createBatchProcessor(
+      () => {
+        throw new PermanentError('never');
+      },
+      {
+        logger: false,
+        onPermanentFailure: 'dead-letter',
+        deadLetter: {
+          client: stubClient(() => ({ Successful: [{ Id: '00' }], Failed: [] })),
+          queueUrl: 'https://sqs/dlq',
+        },
+      },
+    );
+
+    const { outcomes, response } = await processBatch(event);
+
+    expect(outcomes[0]?.status).toBe('failed');
+    expect(failedIds(response)).toEqual([event.Records[0]?.messageId]);
   });
 });
