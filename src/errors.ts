@@ -303,6 +303,67 @@ export class InvocationTimeoutError extends SqsPartialBatchError {
 }
 
 /**
+ * `processRecord` returned a value that reads as "this record failed":
+ * `false`, an `Error`, or a partial-batch response (`{ batchItemFailures }`,
+ * as a hand-written loop returns). Returning never fails a record, and a
+ * record counted as succeeded is deleted, so the library fails such a record
+ * instead (it is retried) and says to throw. The returned `Error`, if any, is
+ * this error's `cause`.
+ *
+ * @example
+ * ```ts
+ * import { createBatchHandler, ReturnedFailureError } from 'sqs-partial-batch';
+ *
+ * // Wrong: `return false` would read as success without this check. Throw instead:
+ * export const handler = createBatchHandler(async (record) => {
+ *   if (record.body === null) throw new Error('empty order');
+ * });
+ * const isReturnedFailure = (error: unknown) => error instanceof ReturnedFailureError;
+ * ```
+ */
+export class ReturnedFailureError extends SqsPartialBatchError {
+  override readonly name = 'ReturnedFailureError' as const;
+  readonly code = 'RETURNED_FAILURE' as const;
+  /** What `processRecord` returned: `false`, an `Error`, or a partial-batch response. */
+  readonly returned: 'false' | 'error' | 'batch-response';
+
+  constructor(messageId: string, returned: 'false' | 'error' | 'batch-response', cause?: Error) {
+    super(
+      `Record ${quote(messageId)}: processRecord returned ${RETURNED_LABEL[returned]}, which does not fail a record; ` +
+        'throw an error instead. The record was failed so that it is retried, not deleted.',
+      cause === undefined ? undefined : { cause },
+    );
+    this.returned = returned;
+  }
+}
+
+const RETURNED_LABEL = {
+  false: '`false`',
+  error: 'an Error instead of throwing it',
+  'batch-response': 'a partial-batch response (`{ batchItemFailures }`); the library builds that response itself',
+} as const;
+
+/**
+ * What `processRecord` returned, when it reads as a failure: `false`, an
+ * `Error`, or an object with a `batchItemFailures` array. Anything else
+ * (`undefined`, `true`, any other value) is a success, as documented.
+ */
+export function returnedFailure(messageId: string, value: unknown): ReturnedFailureError | undefined {
+  if (value === undefined || value === null || value === true) return undefined;
+  if (value === false) return new ReturnedFailureError(messageId, 'false');
+  if (typeof value !== 'object') return undefined;
+  if (value instanceof Error) return new ReturnedFailureError(messageId, 'error', value);
+  try {
+    if (Array.isArray((value as { batchItemFailures?: unknown }).batchItemFailures)) {
+      return new ReturnedFailureError(messageId, 'batch-response');
+    }
+  } catch {
+    // A getter that throws: not a partial-batch response.
+  }
+  return undefined;
+}
+
+/**
  * A record's payload differs from the payload first seen with its
  * idempotency key (`validatePayload: true`): the same key was reused for a
  * different event. The record fails; its work does not run.

@@ -13,6 +13,7 @@ export {
   InvocationTimeoutError,
   PermanentError,
   RecordValidationError,
+  ReturnedFailureError,
   SqsPartialBatchError,
   type ValidationIssue,
   type ValidationStage,

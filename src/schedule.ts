@@ -20,7 +20,8 @@ export interface RecordRunner {
   /** Asked before each record starts; `false` stops the batch (the invocation is out of time). */
   canStart(): boolean;
   start(index: number): boolean | PromiseLike<unknown> | Settling;
-  succeeded(index: number): boolean;
+  /** @param value What the record's work resolved to (a record can read as failed from it). */
+  succeeded(index: number, value?: unknown): boolean;
   failed(index: number, error: unknown): boolean;
   /** Called for each record the FIFO rules decide not to start. */
   skip(index: number, reason: SkipReason): void;
@@ -79,13 +80,14 @@ async function inEventOrder(count: number, runner: RecordRunner): Promise<void> 
       await started.done;
       continue;
     }
+    let value: unknown;
     try {
-      await started;
+      value = await started;
     } catch (error) {
       runner.failed(index, error);
       continue;
     }
-    runner.succeeded(index);
+    runner.succeeded(index, value);
   }
 }
 
@@ -104,13 +106,14 @@ async function inSequence(source: Source, runner: RecordRunner): Promise<void> {
       source.done(index, await started.done);
       continue;
     }
+    let value: unknown;
     try {
-      await started;
+      value = await started;
     } catch (error) {
       source.done(index, runner.failed(index, error));
       continue;
     }
-    source.done(index, runner.succeeded(index));
+    source.done(index, runner.succeeded(index, value));
   }
 }
 
@@ -143,8 +146,8 @@ class AllAtOnce {
       }
       // Promise.resolve: the same object for a native promise, and a safe wrapper for a thenable whose `then` throws.
       Promise.resolve(started).then(
-        () => {
-          runner.succeeded(index);
+        (value: unknown) => {
+          runner.succeeded(index, value);
           this.finished();
         },
         (error: unknown) => {

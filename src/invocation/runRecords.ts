@@ -1,5 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
-import type { RecordValidationError } from '../errors.js';
+import { type RecordValidationError, returnedFailure } from '../errors.js';
 import { ParseFailure, PendingParse, parseBody } from '../parse.js';
 import { type RecordRunner, Settling, schedule } from '../schedule.js';
 import type { BatchRecord, RecordOutcome, SkipReason } from '../types.js';
@@ -66,7 +66,12 @@ class Runner implements RecordRunner {
     );
   }
 
-  succeeded(index: number): boolean {
+  succeeded(index: number, value?: unknown): boolean {
+    // A returned `false`, `Error` or partial-batch response means "failed" to whoever wrote it: never delete it.
+    if (value !== undefined) {
+      const error = returnedFailure(this.invocation.ids[index] as string, value);
+      if (error !== undefined) return this.failed(index, error);
+    }
     return this.invocation.succeed(index);
   }
 
@@ -104,8 +109,9 @@ class Runner implements RecordRunner {
     const { processRecord } = invocation.engine;
     const ctx = new RecordCtx(invocation, record, index);
     const hooks = invocation.hooks;
+    let result: unknown;
     try {
-      const result =
+      result =
         hooks?.callRecord === undefined
           ? processRecord(record, ctx)
           : hooks.callRecord(index, () => processRecord(record, ctx));
@@ -113,7 +119,7 @@ class Runner implements RecordRunner {
     } catch (error) {
       return this.failed(index, error);
     }
-    return this.succeeded(index);
+    return this.succeeded(index, result);
   }
 
   /** A body that could not be read: invalid (no retry can help) or failed (the schema broke; retried). */
@@ -131,7 +137,7 @@ class Runner implements RecordRunner {
   private settleWhenDone(index: number, work: boolean | PromiseLike<unknown>): boolean | PromiseLike<boolean> {
     if (typeof work === 'boolean') return work;
     return Promise.resolve(work).then(
-      () => this.succeeded(index),
+      (value: unknown) => this.succeeded(index, value),
       (error: unknown) => this.failed(index, error),
     );
   }
