@@ -61,14 +61,22 @@ async function deadLetter(
   const { client, queueUrl } = policy.deadLetter as NonNullable<ResolvedFailurePolicy['deadLetter']>;
   let failed: Map<string, string>;
   try {
+    const { sendToQueue, queueUrlOf } = await within(
+      budget,
+      () => import('sqs-partial-batch/sqs'),
+      'loading the SQS client',
+    );
+    // An ARN was given (accepted at creation): its URL, looked up once and cached, within the same bound.
+    const url = queueUrl.startsWith('arn:')
+      ? await within(budget, () => queueUrlOf(client, queueUrl), 'looking up the dead-letter queue URL')
+      : queueUrl;
     // Each SendMessageBatch call is bounded on its own, so the calls SQS confirmed in time count even when another hangs.
     const timeoutMs = Math.min(POLICY_TIMEOUT_MS, budget.left());
     if (!(timeoutMs > 0))
       throw new Error("No time was left before the invocation's deadline for sending to the dead-letter queue");
-    const { sendToQueue } = await within(budget, () => import('sqs-partial-batch/sqs'), 'loading the SQS client');
     failed = await sendToQueue(
       client,
-      queueUrl,
+      url,
       permanent.map(({ index, messageId, error }) => ({
         // The id read on entry: the user's function may have changed the record's.
         record: { ...(records[index] as SQSRecord), messageId },
@@ -123,7 +131,11 @@ async function backoff(
       () =>
         Promise.all(
           [...byQueue].map(async ([arn, entries]) => {
-            const url = settings.queueUrl ?? (await queueUrlOf(settings.client, arn));
+            const given = settings.queueUrl;
+            const url =
+              given === undefined || given.startsWith('arn:')
+                ? await queueUrlOf(settings.client, given ?? arn)
+                : given;
             const failed = await changeVisibility(settings.client, url, entries);
             if (failed.length > 0) {
               log('warn', 'Could not delay some failed records; they come back after the visibility timeout', {

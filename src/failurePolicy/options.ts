@@ -36,11 +36,14 @@ export interface BackoffOptions {
   readonly client: SqsClientLike;
   /** Delay after the first failed delivery, doubled for each further one. @default 5 */
   readonly baseSeconds?: number | undefined;
-  /** Longest delay; SQS allows at most 43,200 (12 hours). @default 900 */
+  /** Longest delay; SQS allows at most 43,200 (12 hours), and a larger value is refused. @default 900 */
   readonly maxSeconds?: number | undefined;
   /** `'full'`: a random delay between 0 and the exponential one (spreads retries); `'none'`: exactly it. @default 'full' */
   readonly jitter?: 'full' | 'none' | undefined;
-  /** The source queue's URL; by default it is resolved from the event source ARN with `GetQueueUrl` (cached). */
+  /**
+   * The source queue's URL (or ARN); by default it is resolved from the event
+   * source ARN with `GetQueueUrl` (cached).
+   */
   readonly queueUrl?: string | undefined;
 }
 
@@ -56,8 +59,12 @@ export interface BackoffOptions {
  * ```
  */
 export interface DeadLetterOptions {
-  /** An `SQSClient`; the function needs `sqs:SendMessage` on the queue. */
+  /** An `SQSClient`; the function needs `sqs:SendMessage` on the queue (and `sqs:GetQueueUrl` when given an ARN). */
   readonly client: SqsClientLike;
+  /**
+   * The dead-letter queue's URL, or its ARN (`arn:aws:sqs:<region>:<account>:<queue>`, looked up once with
+   * `GetQueueUrl`). Anything else is refused when the handler is created.
+   */
   readonly queueUrl: string;
 }
 
@@ -136,12 +143,34 @@ function checkDeadLetter(value: unknown): DeadLetterOptions {
   const input = objectOption('deadLetter', value);
   rejectUnknownKeys(input, ['client', 'queueUrl'], 'deadLetter.');
   checkClient('deadLetter.client', input.client);
-  if (typeof input.queueUrl !== 'string' || input.queueUrl === '') {
+  return { client: input.client as SqsClientLike, queueUrl: checkQueueAddress('deadLetter.queueUrl', input.queueUrl) };
+}
+
+/**
+ * A queue URL, or a queue ARN (looked up with `GetQueueUrl` when first used):
+ * people copy either from the console or a stack's outputs. Anything else
+ * (a bare queue name, a Lambda or SNS ARN) is refused here, with the fix,
+ * rather than failing on every send with "queue does not exist".
+ */
+function checkQueueAddress(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new InvalidOptionsError(`Expected \`${name}\` to be a queue URL, got ${describeValue(value)}`);
+  }
+  if (value.startsWith('arn:')) {
+    const [, partition, service, region, account, queue, ...rest] = value.split(':');
+    if (service !== 'sqs' || !partition || !region || !/^\d{12}$/.test(account ?? '') || !queue || rest.length > 0) {
+      throw new InvalidOptionsError(
+        `Expected \`${name}\` to be a queue URL or an SQS queue ARN (arn:aws:sqs:<region>:<account>:<queue>), got ${describeValue(value)}`,
+      );
+    }
+    return value;
+  }
+  if (!/^https?:\/\/[^/\s]+\/\S+$/.test(value)) {
     throw new InvalidOptionsError(
-      `Expected \`deadLetter.queueUrl\` to be a queue URL, got ${describeValue(input.queueUrl)}`,
+      `Expected \`${name}\` to be a queue URL (https://sqs.<region>.amazonaws.com/<account>/<queue>, as GetQueueUrl answers) or a queue ARN, got ${describeValue(value)}`,
     );
   }
-  return { client: input.client as SqsClientLike, queueUrl: input.queueUrl };
+  return value;
 }
 
 function checkBackoff(value: unknown): ResolvedBackoff {
@@ -159,19 +188,23 @@ function checkBackoff(value: unknown): ResolvedBackoff {
         `Expected \`backoff.${name}\` to be a finite number >= 0, got ${describeValue(seconds)}`,
       );
     }
+    // SQS refuses a visibility timeout over 12 hours: a larger delay could never be set, so say so now.
+    if (typeof seconds === 'number' && seconds > MAX_VISIBILITY_SECONDS) {
+      throw new InvalidOptionsError(
+        `Expected \`backoff.${name}\` to be at most ${MAX_VISIBILITY_SECONDS} (SQS's 12-hour visibility limit), got \`${seconds}\``,
+      );
+    }
   }
   if (jitter !== undefined && jitter !== 'full' && jitter !== 'none') {
     throw new InvalidOptionsError(
       `Expected \`backoff.jitter\` to be \`'full'\` or \`'none'\`, got ${describeValue(jitter)}`,
     );
   }
-  if (queueUrl !== undefined && (typeof queueUrl !== 'string' || queueUrl === '')) {
-    throw new InvalidOptionsError(`Expected \`backoff.queueUrl\` to be a queue URL, got ${describeValue(queueUrl)}`);
-  }
+  if (queueUrl !== undefined) checkQueueAddress('backoff.queueUrl', queueUrl);
   return {
     client: input.client as SqsClientLike,
     baseSeconds: (baseSeconds as number | undefined) ?? defaults.baseSeconds,
-    maxSeconds: Math.min((maxSeconds as number | undefined) ?? defaults.maxSeconds, MAX_VISIBILITY_SECONDS),
+    maxSeconds: (maxSeconds as number | undefined) ?? defaults.maxSeconds,
     jitter: (jitter as 'full' | 'none' | undefined) ?? defaults.jitter,
     queueUrl: queueUrl as string | undefined,
   };

@@ -83,6 +83,12 @@ export function resolveIdempotency(value: unknown): ResolvedIdempotency | undefi
     );
   }
   const input = value as Record<string, unknown>;
+  // The store itself where `{ store }` belongs: its own fields would read as unknown options.
+  if (isStore(input)) {
+    throw new InvalidOptionsError(
+      'Expected `idempotency` to be an object with a `store`, got an idempotency store (did you mean `idempotency: { store }`?)',
+    );
+  }
   rejectUnknownKeys(input, KEYS, 'idempotency.');
   const { store, key, ttlSeconds, validatePayload, inProgressTtlSeconds, timeoutMs } = input;
   if (!isStore(store)) {

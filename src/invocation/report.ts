@@ -63,7 +63,7 @@ function logOutcome(invocation: Invocation, outcome: RecordOutcome): void {
           : invocation.host === undefined
             ? 'Record did not finish before the invocation ran out of time'
             : 'Record did not finish before the shutdown timeout',
-        { ...where, error: outcome.error },
+        { ...where, error: loggable(outcome.error) },
       );
       return;
     case 'invalid':
@@ -75,19 +75,31 @@ function logOutcome(invocation: Invocation, outcome: RecordOutcome): void {
     case 'dead-lettered':
       log(invocation.logger, 'warn', 'Record can never succeed; sent to the dead-letter queue', {
         ...where,
-        error: outcome.error,
+        error: loggable(outcome.error),
       });
       return;
     case 'dropped':
       log(invocation.logger, 'error', 'Dropped a record that can never succeed; the record follows, its only trace', {
         ...where,
-        error: outcome.error,
+        error: loggable(outcome.error),
         record: invocation.records[index],
       });
       return;
     default:
       return;
   }
+}
+
+/**
+ * What was thrown, as a log field: `throw undefined` (or `null`) would
+ * otherwise leave the line without an error field (JSON drops `undefined`),
+ * so it is described instead.
+ */
+function loggable(error: unknown): unknown {
+  if (error === undefined || error === null) {
+    return `\`${error}\` was thrown (or a promise rejected with it); throw an Error to say why the record failed`;
+  }
+  return error;
 }
 
 const SKIP_MESSAGES: Record<SkipReason, string> = {
