@@ -133,9 +133,7 @@ async function backoff(
           [...byQueue].map(async ([arn, entries]) => {
             const given = settings.queueUrl;
             const url =
-              given === undefined || given.startsWith('arn:')
-                ? await queueUrlOf(settings.client, given ?? arn)
-                : given;
+              given === undefined || given.startsWith('arn:') ? await queueUrlOf(settings.client, given ?? arn) : given;
             const failed = await changeVisibility(settings.client, url, entries);
             if (failed.length > 0) {
               log('warn', 'Could not delay some failed records; they come back after the visibility timeout', {

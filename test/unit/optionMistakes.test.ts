@@ -25,7 +25,10 @@ function recordingClient() {
       }
       if (name === 'SendMessageBatchCommand') {
         const entries = input.Entries as Array<{ Id: string }>;
-        return { Successful: entries.map((e, i) => ({ Id: e.Id, MessageId: `m-${i}`, MD5OfMessageBody: 'x' })), Failed: [] };
+        return {
+          Successful: entries.map((e, i) => ({ Id: e.Id, MessageId: `m-${i}`, MD5OfMessageBody: 'x' })),
+          Failed: [],
+        };
       }
       throw new Error(`unexpected ${name}`);
     },
