@@ -1,8 +1,8 @@
-import { InvalidOptionsError } from '../errors.js';
+import { InvalidOptionsError, RecordValidationError } from '../errors.js';
 import type { Feature, InvocationStart } from '../invocation/hooks.js';
 import { describeValue, rejectUnknownKeys } from '../optionChecks.js';
 import { queueNameOf } from '../recordFields.js';
-import type { BatchResult, RecordStatus } from '../types.js';
+import type { BatchResult, RecordOutcome, RecordStatus } from '../types.js';
 import {
   abbreviated,
   dimensionNameProblem,
@@ -61,6 +61,10 @@ export type MetricsOption =
 /**
  * The metrics written per invocation, with their units. The `Records*`
  * counts sort each record by its final outcome, so they sum to `BatchSize`.
+ * `InvalidBodies` counts records whose body could not be read (bad JSON, the
+ * wrong envelope, refused by the schema) whatever the failure policy then
+ * did with them (reported, dead-lettered or dropped): alarm on it to see bad
+ * producers even when invalid records are parked.
  *
  * @example
  * ```ts
@@ -80,7 +84,8 @@ export const METRIC_NAMES = Object.freeze({
   batchSize: 'BatchSize',
   duration: 'BatchDuration',
   oldestAge: 'OldestRecordAge',
-} as const satisfies Record<RecordStatus | 'batchSize' | 'duration' | 'oldestAge', string>);
+  invalidBodies: 'InvalidBodies',
+} as const satisfies Record<RecordStatus | 'batchSize' | 'duration' | 'oldestAge' | 'invalidBodies', string>);
 
 /** The dimension every metric carries: the queue's name, from the event source ARN. */
 export const QUEUE_NAME_DIMENSION = 'QueueName';
@@ -227,17 +232,32 @@ function measure(invocation: InvocationStart, result: BatchResult): Measured {
     'dead-lettered': 0,
     dropped: 0,
   };
-  for (const outcome of result.outcomes) counts[outcome.status]++;
+  let invalidBodies = 0;
+  for (const outcome of result.outcomes) {
+    counts[outcome.status]++;
+    if (isInvalidBody(outcome)) invalidBodies++;
+  }
   const now = invocation.now();
   const values: Array<readonly [string, 'Count' | 'Milliseconds', number]> = STATUSES.map(
     (status) => [METRIC_NAMES[status], 'Count', counts[status]] as const,
   );
   values.push([METRIC_NAMES.batchSize, 'Count', result.outcomes.length]);
+  values.push([METRIC_NAMES.invalidBodies, 'Count', invalidBodies]);
   values.push([METRIC_NAMES.duration, 'Milliseconds', Math.max(0, now - invocation.startedAt)]);
   const oldest = oldestSentAt(invocation);
   if (oldest !== undefined) values.push([METRIC_NAMES.oldestAge, 'Milliseconds', Math.max(0, now - oldest)]);
   // The name spans give the queue too, made a value CloudWatch accepts; `unknown` when the event source is not an SQS queue ARN.
   return { queueName: toDimensionValue(queueNameOf(invocation.records[0]?.eventSourceARN)), values };
+}
+
+/**
+ * A record whose body could not be read: `invalid`, or parked (dead-lettered,
+ * dropped) because of a validation error rather than a `PermanentError`.
+ */
+function isInvalidBody(outcome: RecordOutcome): boolean {
+  if (outcome.status === 'invalid') return true;
+  if (outcome.status !== 'dead-lettered' && outcome.status !== 'dropped') return false;
+  return outcome.error instanceof RecordValidationError;
 }
 
 /** The earliest `SentTimestamp` of the batch, if any record has one. */
