@@ -175,6 +175,13 @@ function describeText(value: unknown): string {
   return describeValue(typeof value === 'string' ? abbreviated(value) : value);
 }
 
+/**
+ * The environment variable that, set to `off`, stops the Embedded Metric
+ * Format documents (for test runs; a Powertools `Metrics` sink is not
+ * affected).
+ */
+const METRICS_SWITCH = 'SQS_PARTIAL_BATCH_METRICS';
+
 /** Writes one Embedded Metric Format document per invocation to stdout. */
 function emfFeature(namespace: string, dimensions: Readonly<Record<string, string>>): Feature {
   const names = [QUEUE_NAME_DIMENSION, ...Object.keys(dimensions)];
@@ -197,6 +204,8 @@ function emfFeature(namespace: string, dimensions: Readonly<Record<string, strin
           [QUEUE_NAME_DIMENSION]: queueName,
         };
         for (const [name, , value] of values) document[name] = value;
+        // Tests turn the documents off (LOG_LEVEL does not concern them); read per invocation, so a test may set it late.
+        if (process.env[METRICS_SWITCH] === 'off') return;
         stdio().log(JSON.stringify(document));
       },
     }),

@@ -45,6 +45,8 @@ export class SimulatedQueue {
   readonly deadLetters: SimulatedMessage[] = [];
   private sequence = 0;
   private receipts = 0;
+  /** In-flight copies by their latest receipt handle (for visibility changes). */
+  private readonly byReceipt = new Map<string, SimulatedMessage>();
   /** Standard queues: copies waiting, by send order (dead entries are skipped lazily). */
   private readonly waiting: SimulatedMessage[] = [];
   private waitingHead = 0;
@@ -127,7 +129,9 @@ export class SimulatedQueue {
       message.receiveCount++;
       message.firstReceivedAt ??= now;
       message.visibleAt = now + this.options.visibilityTimeoutMs;
+      if (message.receiptHandle !== undefined) this.byReceipt.delete(message.receiptHandle);
       message.receiptHandle = `AQEB${Buffer.from(`${message.messageId}#${++this.receipts}`).toString('base64')}`;
+      this.byReceipt.set(message.receiptHandle, message);
       batch.push(message);
       return true;
     };
@@ -157,13 +161,28 @@ export class SimulatedQueue {
   delete(message: SimulatedMessage, receiptHandle: string): boolean {
     if (message.state !== 'in-flight' || message.receiptHandle !== receiptHandle) return false;
     message.state = 'deleted';
+    this.byReceipt.delete(receiptHandle);
     if (message.groupId !== undefined && this.options.fifo) this.groups.get(message.groupId)!.inFlight--;
     return true;
   }
 
-  /** Called when a message's visibility timeout ends: an undeleted message is visible again. */
+  /** The in-flight copy a receipt handle names, if it is still that copy's latest. */
+  inFlight(receiptHandle: string): SimulatedMessage | undefined {
+    const message = this.byReceipt.get(receiptHandle);
+    return message !== undefined && message.state === 'in-flight' && message.receiptHandle === receiptHandle
+      ? message
+      : undefined;
+  }
+
+  /**
+   * Called when a message's visibility timeout ends: an undeleted message is
+   * visible again. A timer made stale by a later `ChangeMessageVisibility`
+   * (the message's `visibleAt` moved past now) does nothing.
+   */
   expireVisibility(message: SimulatedMessage, receiptHandle: string): void {
     if (message.state !== 'in-flight' || message.receiptHandle !== receiptHandle) return;
+    if (message.visibleAt > this.now()) return;
+    this.byReceipt.delete(receiptHandle);
     message.state = 'queued';
     if (!this.options.fifo) {
       if (!message.listed) {

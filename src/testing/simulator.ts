@@ -2,6 +2,8 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { CLOCK } from '../clock.js';
 import { bodyText } from './checks.js';
 import { type ClockOwner, VirtualClock } from './clock.js';
+import { ATTACH, createFakeSqsClient, type FakeSqsClient, type FakeSqsMessage } from './fakeSqs.js';
+import { createMetricsRecorder, type MetricsRecorder } from './metricsRecorder.js';
 import {
   type QueueSimulatorOptions,
   type ResolvedSimulatorOptions,
@@ -50,6 +52,13 @@ export interface SimulationResult {
   readonly simulatedMs: number;
   readonly realMs: number;
   readonly batches: readonly BatchLogEntry[];
+  /**
+   * Messages the handler sent through `sim.sqs` to other queues (a
+   * `deadLetter` queue, say), with their attributes, in send order.
+   */
+  readonly parked: readonly FakeSqsMessage[];
+  /** What the handler wrote to `sim.metrics`, summed over the run (`RecordsFailed`, `InvalidBodies`, ...). */
+  readonly metrics: Readonly<Record<string, number>>;
 }
 
 /** A handler the simulator can invoke: any Lambda handler for SQS events. */
@@ -101,6 +110,17 @@ export class QueueSimulator {
   /** Simulated time; `sleep` on it from handlers. */
   readonly clock: VirtualClock;
   readonly queue: SimulatedQueue;
+  /** The simulated queue's URL, as `GetQueueUrl` answers it. */
+  readonly queueUrl: string;
+  /**
+   * An SQS client for the handler's failure policy (`backoff`, `deadLetter`):
+   * a visibility change on the simulated queue delays that message's next
+   * delivery in simulated time; messages sent to other queues show in the
+   * result's `parked`. See `createFakeSqsClient` for the rest of what it does.
+   */
+  readonly sqs: FakeSqsClient;
+  /** A quiet `metrics` option for the handler: the run's result sums what it records. */
+  readonly metrics: MetricsRecorder;
   private readonly random: SeededRandom;
   private readonly settings: ResolvedSimulatorOptions;
   private readonly running = new Set<Invocation>();
@@ -140,6 +160,33 @@ export class QueueSimulator {
       this.random,
       () => this.clock.now(),
     );
+    this.sqs = createFakeSqsClient({
+      clock: this.clock,
+      region: 'eu-west-1',
+      accountId: '123456789012',
+      visibilityTimeoutSeconds: this.settings.visibilityTimeoutSeconds,
+    });
+    this.queueUrl = this.sqs.queueUrl(this.settings.queueName);
+    (this.sqs as unknown as { [ATTACH]: (url: string, queue: object) => void })[ATTACH](this.queueUrl, {
+      arn: this.queue.arn,
+      changeVisibility: (receiptHandle: string, seconds: number) => this.changeVisibility(receiptHandle, seconds),
+    });
+    this.metrics = createMetricsRecorder();
+  }
+
+  /** `ChangeMessageVisibility` on the simulated queue: the message comes back `seconds` from now. */
+  private changeVisibility(receiptHandle: string, seconds: number): string | undefined {
+    const message = this.queue.inFlight(receiptHandle);
+    if (message === undefined) return 'ReceiptHandleIsInvalid';
+    message.visibleAt = this.clock.now() + seconds * 1000;
+    if (seconds === 0) this.queue.expireVisibility(message, receiptHandle);
+    else {
+      // SQS's timer, not the invocation's: it must fire after the invocation has ended (which freezes its own timers).
+      this.clock.owner.exit(() =>
+        this.clock.setTimeout(() => this.queue.expireVisibility(message, receiptHandle), seconds * 1000),
+      );
+    }
+    return undefined;
   }
 
   /**
@@ -386,6 +433,8 @@ export class QueueSimulator {
       simulatedMs: this.clock.now() - startedAt,
       realMs: performance.now() - startedReal,
       batches: this.log,
+      parked: this.sqs.allSent().filter((m) => m.queueUrl !== this.queueUrl),
+      metrics: this.metrics.totals(),
     };
   }
 }

@@ -158,36 +158,39 @@ describe('metrics: CloudWatch Embedded Metric Format', () => {
     { policy: 'retry', status: 'RecordsInvalid' },
     { policy: 'dead-letter', status: 'RecordsDeadLettered' },
     { policy: 'drop', status: 'RecordsDropped' },
-  ] as const)('counts invalid bodies in InvalidBodies whatever the failure policy ($policy)', async ({ policy, status }) => {
-    const client = {
-      async send(command: { input: { Entries?: Array<{ Id: string }> } }) {
-        const entries = command.input.Entries ?? [];
-        return { Successful: entries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}`, MD5OfMessageBody: 'x' })) };
-      },
-    };
-    const processor = createBatchProcessor(
-      (record) => {
-        if (record.body.n === 2) throw new PermanentError('not this one');
-      },
-      {
-        schema: z.object({ n: z.number() }),
-        onPermanentFailure: policy,
-        ...(policy === 'dead-letter' ? { deadLetter: { client, queueUrl: 'https://sqs.example/dlq' } } : {}),
-        metrics: { namespace: 'Orders' },
-        logger: false,
-      },
-    );
-    output = captureOutput();
+  ] as const)(
+    'counts invalid bodies in InvalidBodies whatever the failure policy ($policy)',
+    async ({ policy, status }) => {
+      const client = {
+        async send(command: { input: { Entries?: Array<{ Id: string }> } }) {
+          const entries = command.input.Entries ?? [];
+          return { Successful: entries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}`, MD5OfMessageBody: 'x' })) };
+        },
+      };
+      const processor = createBatchProcessor(
+        (record) => {
+          if (record.body.n === 2) throw new PermanentError('not this one');
+        },
+        {
+          schema: z.object({ n: z.number() }),
+          onPermanentFailure: policy,
+          ...(policy === 'dead-letter' ? { deadLetter: { client, queueUrl: 'https://sqs.example/dlq' } } : {}),
+          metrics: { namespace: 'Orders' },
+          logger: false,
+        },
+      );
+      output = captureOutput();
 
-    await processor(sqsEvent([sqsRecord({ n: 1 }), sqsRecord('{bad'), sqsRecord({ n: 'x' }), sqsRecord({ n: 2 })]));
+      await processor(sqsEvent([sqsRecord({ n: 1 }), sqsRecord('{bad'), sqsRecord({ n: 'x' }), sqsRecord({ n: 2 })]));
 
-    const [doc] = documents();
-    expect(doc?.InvalidBodies).toBe(2);
-    // The final-outcome counts still add up: the two invalid bodies, plus the PermanentError unless it is retried.
-    expect(doc?.[status]).toBe(policy === 'retry' ? 2 : 3);
-    const sum = RECORD_METRICS.reduce((total, name) => total + (doc?.[name] as number), 0);
-    expect(sum).toBe(doc?.BatchSize);
-  });
+      const [doc] = documents();
+      expect(doc?.InvalidBodies).toBe(2);
+      // The final-outcome counts still add up: the two invalid bodies, plus the PermanentError unless it is retried.
+      expect(doc?.[status]).toBe(policy === 'retry' ? 2 : 3);
+      const sum = RECORD_METRICS.reduce((total, name) => total + (doc?.[name] as number), 0);
+      expect(sum).toBe(doc?.BatchSize);
+    },
+  );
 
   it('names are exported', () => {
     expect(METRIC_NAMES.failed).toBe('RecordsFailed');
