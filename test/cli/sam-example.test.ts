@@ -50,14 +50,14 @@ describe('examples/sam/template.yaml', async () => {
     expect(fn.Properties.Runtime ?? globals.Runtime).toMatch(/^nodejs(22|24)\.x$/);
   });
 
-  it('builds: CodeUri has a package.json and the entry point, bundled as ESM into .mjs', () => {
+  it('builds: CodeUri has a package.json and the entry point, bundled as CommonJS (CJS dependencies need require)', () => {
     const codeUri = join(DIR, fn.Properties.CodeUri);
     const pkg = JSON.parse(readFileSync(join(codeUri, 'package.json'), 'utf8'));
     expect(Object.keys(pkg.dependencies)).toContain('sqs-partial-batch');
     const build = fn.Metadata.BuildProperties as Node;
     expect(fn.Metadata.BuildMethod).toBe('esbuild');
-    expect(build.Format).toBe('esm');
-    expect(build.OutExtension).toEqual(['.js=.mjs']);
+    expect(build.Format).toBe('cjs');
+    expect(build.OutExtension).toBeUndefined();
     for (const entry of build.EntryPoints) expect(existsSync(join(codeUri, entry))).toBe(true);
     const [file, exported] = fn.Properties.Handler.split('.');
     expect(build.EntryPoints).toContain(`${file}.ts`);
