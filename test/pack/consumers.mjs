@@ -80,8 +80,16 @@ const started = performance.now();
 const work = mkdtempSync(join(tmpdir(), 'sqs-partial-batch-consumers-'));
 let failed = false;
 try {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const allBlocks = typescriptBlocks(readme);
+  // README.md and every page of docs/: each TypeScript block, named after its file.
+  const pages = [
+    'README.md',
+    ...readdirSync(join(root, 'docs'))
+      .filter((name) => name.endsWith('.md'))
+      .map((name) => `docs/${name}`),
+  ];
+  const allBlocks = pages.flatMap((page) =>
+    typescriptBlocks(readFileSync(join(root, page), 'utf8')).map((block) => ({ ...block, page })),
+  );
   const blocks = allBlocks.filter((block) => block.checked);
   const unchecked = allBlocks.filter((block) => !block.checked).map((block) => block.line);
   const sources = [
@@ -145,7 +153,7 @@ try {
       mkdirSync(join(dir, 'readme'));
       for (const block of blocks) {
         // `export {}` keeps each block a module of its own, as a file in an app is.
-        writeFileSync(join(dir, 'readme', `line-${block.line}.ts`), `${block.code}\nexport {};\n`);
+        writeFileSync(join(dir, 'readme', `${slug(block.page)}-line-${block.line}.ts`), `${block.code}\nexport {};\n`);
       }
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ private: true, type }));
       writeFileSync(
@@ -202,7 +210,7 @@ try {
   }
   if (!failed) {
     console.log(
-      `README: ${blocks.length} TypeScript blocks${unchecked.length > 0 ? ` (and ${unchecked.length} marked no-check, at line ${unchecked.join(', ')})` : ''} and ${exampleCount} example files type-check against the packed package as ESM and CommonJS (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+      `README and docs/: ${blocks.length} TypeScript blocks${unchecked.length > 0 ? ` (and ${unchecked.length} marked no-check, at line ${unchecked.join(', ')})` : ''} and ${exampleCount} example files type-check against the packed package as ESM and CommonJS (${((performance.now() - started) / 1000).toFixed(1)} s)`,
     );
   }
 } finally {
@@ -210,15 +218,24 @@ try {
 }
 if (failed) process.exitCode = 1;
 
-/** tsc's errors, with those in README blocks pointed at their line in README.md. */
+/** A page's path as a file name: `docs/testing.md` gives `docs--testing`. */
+function slug(page) {
+  return page.replace(/\.md$/, '').replaceAll('/', '--');
+}
+
+function unslug(name) {
+  return `${name.replaceAll('--', '/')}.md`;
+}
+
+/** tsc's errors, with those in README and docs blocks pointed at their line in the page. */
 function explain(output) {
   return output
     .split('\n')
     .map((line) => {
-      const match = /^readme[/\\]line-(\d+)\.ts\((\d+),(\d+)\): (.*)$/.exec(line.trim());
+      const match = /^readme[/\\](.+)-line-(\d+)\.ts\((\d+),(\d+)\): (.*)$/.exec(line.trim());
       if (!match) return line;
-      const [, first, row, column, message] = match;
-      return `README.md:${Number(first) + Number(row) - 1}:${column}: ${message}  (TypeScript block at line ${first})`;
+      const [, page, first, row, column, message] = match;
+      return `${unslug(page)}:${Number(first) + Number(row) - 1}:${column}: ${message}  (TypeScript block at line ${first})`;
     })
     .join('\n');
 }
