@@ -93,7 +93,7 @@ describe('orders handler failure policy', () => {
     expect(sqs.sent('orders-dlq')).toEqual([]);
     // It is failed, so backoff delayed it: one visibility change, for that record only.
     const [change] = sqs.callsOf('ChangeMessageVisibilityBatch');
-    expect((change?.Entries as unknown[]).length).toBe(1);
+    expect(change?.Entries).toHaveLength(1);
     expect(metrics.totals()).toMatchObject({ RecordsSucceeded: 1, RecordsFailed: 1, RecordsDeadLettered: 0 });
   });
 });

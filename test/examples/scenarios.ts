@@ -15,7 +15,14 @@ import { createServer } from 'node:net';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { lambdaContext, sqsEvent, sqsRecord } from 'sqs-partial-batch/testing';
+import { MemoryIdempotencyStore } from 'sqs-partial-batch';
+import {
+  createFakeSqsClient,
+  createMetricsRecorder,
+  lambdaContext,
+  sqsEvent,
+  sqsRecord,
+} from 'sqs-partial-batch/testing';
 import type { ExampleServices } from './services.js';
 
 /** Every example that needs a scenario: the `.ts` files under `examplesDir`, except tests and the SAM folder. */
@@ -488,6 +495,46 @@ export const scenarios: Record<string, Scenario> = {
       const response = await handler(event, lambdaContext());
       assert.deepEqual(reported(response), idsAt(event, 2)); // amountCents must be positive
       assert.deepEqual(charged, ['o-1']);
+    },
+  },
+
+  'testing/policy.ts': {
+    kind: 'module',
+    async run(example) {
+      assert.equal(
+        typeof example.createOrdersPolicyHandler,
+        'function',
+        'the example exports `createOrdersPolicyHandler`',
+      );
+      const sqs = createFakeSqsClient();
+      const metrics = createMetricsRecorder();
+      const charged: string[] = [];
+      const create = example.createOrdersPolicyHandler as (deps: Record<string, unknown>) => Handler;
+      const handler = create({
+        charge: async (order: { orderId: string }) => {
+          if (order.orderId === 'o-busy') throw new Error('provider busy');
+          charged.push(order.orderId);
+        },
+        catalog: new Set(['sku-1']),
+        sqs,
+        deadLetterQueueUrl: sqs.queueUrl('orders-dlq'),
+        store: new MemoryIdempotencyStore(),
+        metrics,
+      });
+      const event = sqsEvent([
+        { orderId: 'o-1', sku: 'sku-1', amountCents: 100 },
+        { orderId: 'o-2', sku: 'sku-404', amountCents: 100 },
+        { orderId: 'o-busy', sku: 'sku-1', amountCents: 100 },
+      ]);
+      const response = await handler(event, lambdaContext());
+      assert.deepEqual(reported(response), idsAt(event, 2)); // retried, with backoff
+      assert.deepEqual(charged, ['o-1']);
+      assert.deepEqual(
+        sqs.sent('orders-dlq').map((m) => JSON.parse(m.body).orderId),
+        ['o-2'],
+      );
+      assert.equal(sqs.callsOf('ChangeMessageVisibilityBatch').length, 1);
+      assert.equal(metrics.totals().RecordsDeadLettered, 1);
     },
   },
 

@@ -142,3 +142,21 @@ describe('throw undefined', () => {
     );
   });
 });
+
+describe('an option read from an unset environment variable', () => {
+  it('fails at creation with one short line that names the option', () => {
+    const queueUrl = process.env.SQS_PARTIAL_BATCH_TEST_UNSET_DLQ_URL as string;
+    let message = '';
+    try {
+      createBatchHandler(() => {}, {
+        onPermanentFailure: 'dead-letter',
+        deadLetter: { client: recordingClient(), queueUrl },
+      });
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidOptionsError);
+      message = (error as Error).message;
+    }
+    expect(message).toBe('Expected `deadLetter.queueUrl` to be a queue URL, got `undefined` (undefined)');
+    expect(message.split('\n')).toHaveLength(1);
+  });
+});
