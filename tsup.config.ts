@@ -5,6 +5,11 @@ import { defineConfig, type Options } from 'tsup';
 // The builds below write to one folder at the same time, so none of them cleans it: it is cleaned here, once.
 rmSync(fileURLToPath(new URL('./dist', import.meta.url)), { recursive: true, force: true });
 
+// Every entry in one build with code splitting, ESM and CommonJS alike: a module that two entries use
+// (the engine, the error classes) is one shared chunk, so a process that imports the root entry and
+// `/consumer` (or `/testing`, `/redis`, ...) loads it once, and `instanceof` holds across entries.
+// Modules the core imports lazily (the SQS helpers, the span code) are chunks of their own, loaded
+// only when an option needs them.
 const library: Options = {
   format: ['esm', 'cjs'],
   dts: true,
@@ -13,42 +18,20 @@ const library: Options = {
   sourcemap: false,
   clean: false,
   treeshake: true,
-  splitting: false,
-  // Store entries import the core by its package name, so they share its error classes at run time.
-  external: ['sqs-partial-batch'],
+  splitting: true,
 };
-
-const errorsModule = fileURLToPath(new URL('./src/errors.ts', import.meta.url));
 
 export default defineConfig([
   {
     ...library,
     entry: {
       index: 'src/index.ts',
+      consumer: 'src/consumer/index.ts',
       dynamodb: 'src/stores/dynamodb.ts',
       redis: 'src/stores/redis.ts',
       sqs: 'src/sqs.ts',
-      tracing: 'src/observability/tracing.ts',
       'testing/index': 'src/testing/index.ts',
     },
-  },
-  {
-    // The consumer runs the engine, which it bundles, but its error classes must be the core's (a
-    // `PermanentError` thrown by user code is the core's class): `src/errors.ts` is taken from the
-    // core at run time, whose entry exports every name it defines.
-    ...library,
-    entry: { consumer: 'src/consumer/index.ts' },
-    esbuildPlugins: [
-      {
-        name: 'errors-from-the-core',
-        setup(build) {
-          build.onResolve({ filter: /\/errors\.js$/ }, (args) => {
-            const resolved = fileURLToPath(new URL(args.path.replace(/\.js$/, '.ts'), `file://${args.importer}`));
-            return resolved === errorsModule ? { path: 'sqs-partial-batch', external: true } : undefined;
-          });
-        },
-      },
-    ],
   },
   {
     // The `sqs-partial-batch` bin: one ESM file with its shebang. The YAML parser (a dev dependency) is

@@ -9,7 +9,6 @@ export default defineConfig({
       'sqs-partial-batch/sqs': fileURLToPath(new URL('./src/sqs.ts', import.meta.url)),
       'sqs-partial-batch/redis': fileURLToPath(new URL('./src/stores/redis.ts', import.meta.url)),
       'sqs-partial-batch/testing': fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)),
-      'sqs-partial-batch/tracing': fileURLToPath(new URL('./src/observability/tracing.ts', import.meta.url)),
       'sqs-partial-batch': fileURLToPath(new URL('./src/index.ts', import.meta.url)),
     },
   },

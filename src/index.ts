@@ -39,7 +39,7 @@ export {
   type MetricsSink,
   QUEUE_NAME_DIMENSION,
 } from './observability/metrics.js';
-export type { TracerLike } from './observability/tracer.js';
+
 export { type BatchHandlerOptions, type BatchProcessorOptions, DEFAULTS } from './options.js';
 export { isSuccess } from './outcomes.js';
 export type { StandardSchemaV1 } from './standardSchema.js';
@@ -57,4 +57,5 @@ export type {
   RecordStatus,
   SchemaOutput,
   SkipReason,
+  TracerLike,
 } from './types.js';

@@ -1,6 +1,6 @@
 import type { MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import type { SqsClientLike } from 'sqs-partial-batch';
+import type { SqsClientLike } from './failurePolicy/options.js';
 import { type AttributeValue, chunks, messageBytes, packBySize, unconfirmedEntries } from './sqsBatches.js';
 import { MAX_MESSAGE_ATTRIBUTES, MAX_MESSAGE_BYTES } from './sqsLimits.js';
 import { settleWithin } from './util.js';

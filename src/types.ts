@@ -254,3 +254,21 @@ export interface BatchResult {
   /** One outcome per record, in event order. */
   readonly outcomes: readonly RecordOutcome[];
 }
+
+/**
+ * What the `tracer` option takes: an OpenTelemetry `Tracer`, as
+ * `trace.getTracer(name)` from `@opentelemetry/api` returns. Typed by shape
+ * so that the core's types need no OpenTelemetry package.
+ *
+ * @example
+ * ```ts
+ * import { trace } from '@opentelemetry/api';
+ * import type { TracerLike } from 'sqs-partial-batch';
+ *
+ * const tracer: TracerLike = trace.getTracer('orders');
+ * ```
+ */
+export interface TracerLike {
+  startSpan(name: string, options?: object, context?: object): object;
+  startActiveSpan(name: string, ...rest: never[]): unknown;
+}

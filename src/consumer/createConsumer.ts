@@ -1,5 +1,7 @@
-import type { BodyOf, Envelope, ProcessRecord, SqsClientLike, StandardSchemaV1 } from 'sqs-partial-batch';
 import { checkProcessRecord, createEngine } from '../createBatchProcessor.js';
+import type { SqsClientLike } from '../failurePolicy/options.js';
+import type { StandardSchemaV1 } from '../standardSchema.js';
+import type { BodyOf, Envelope, ProcessRecord } from '../types.js';
 import { type ConsumerOptions, resolveConsumerOptions, SHARED_KEYS } from './options.js';
 import { Poller } from './poller.js';
 import type { ConsumerStatus } from './status.js';

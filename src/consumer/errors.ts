@@ -1,4 +1,4 @@
-import { SqsPartialBatchError } from 'sqs-partial-batch';
+import { SqsPartialBatchError } from '../errors.js';
 
 /**
  * The consumer cannot use its queue: it does not exist, access to it (or to

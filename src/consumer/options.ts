@@ -1,16 +1,11 @@
-import type {
-  BackoffOptions,
-  BatchProcessorOptions,
-  DeadLetterOptions,
-  Envelope,
-  FifoFailureMode,
-  SqsClientLike,
-  StandardSchemaV1,
-} from 'sqs-partial-batch';
 import { InvalidOptionsError } from '../errors.js';
+import type { BackoffOptions, DeadLetterOptions, SqsClientLike } from '../failurePolicy/options.js';
 import { MAX_VISIBILITY_SECONDS } from '../failurePolicy/options.js';
 import { describeValue, rejectUnknownKeys } from '../optionChecks.js';
+import type { BatchProcessorOptions } from '../options.js';
 import { LAMBDA_ONLY_KEYS, PROCESSOR_KEYS } from '../options.js';
+import type { StandardSchemaV1 } from '../standardSchema.js';
+import type { Envelope, FifoFailureMode } from '../types.js';
 
 /**
  * Options of {@link createConsumer}: the consumer's own (`queueUrl`,

@@ -6,7 +6,7 @@ import { settleWithin } from '../util.js';
 import { ConsumerQueueError } from './errors.js';
 import type { RecordSource } from './records.js';
 
-type SqsHelpers = typeof import('sqs-partial-batch/sqs');
+type SqsHelpers = typeof import('../sqs.js');
 
 /** What the consumer reads from the queue's attributes when it starts. */
 export interface QueueInfo extends RecordSource {
@@ -45,7 +45,7 @@ export class QueueCalls {
 
   /** Loads the SDK and makes the client when none was given. */
   static async open(client: SqsClientLike | undefined, url: string, callTimeoutMs: number): Promise<QueueCalls> {
-    const sqs = await import('sqs-partial-batch/sqs');
+    const sqs = await import('../sqs.js');
     const sdk = await sqs.loadSqsSdk();
     return client === undefined
       ? new QueueCalls(new sdk.SQSClient({}), url, callTimeoutMs, sqs, sdk, true)

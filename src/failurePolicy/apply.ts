@@ -61,11 +61,7 @@ async function deadLetter(
   const { client, queueUrl } = policy.deadLetter as NonNullable<ResolvedFailurePolicy['deadLetter']>;
   let failed: Map<string, string>;
   try {
-    const { sendToQueue, queueUrlOf } = await within(
-      budget,
-      () => import('sqs-partial-batch/sqs'),
-      'loading the SQS client',
-    );
+    const { sendToQueue, queueUrlOf } = await within(budget, () => import('../sqs.js'), 'loading the SQS client');
     // An ARN was given (accepted at creation): its URL, looked up once and cached, within the same bound.
     const url = queueUrl.startsWith('arn:')
       ? await within(budget, () => queueUrlOf(client, queueUrl), 'looking up the dead-letter queue URL')
@@ -125,7 +121,7 @@ async function backoff(
   }
   if (byQueue.size === 0) return;
   try {
-    const { changeVisibility, queueUrlOf } = await import('sqs-partial-batch/sqs');
+    const { changeVisibility, queueUrlOf } = await import('../sqs.js');
     await within(
       budget,
       () =>

@@ -1,24 +1,8 @@
 import type { Feature, InvocationHooks, InvocationStart } from '../invocation/hooks.js';
-import type { BatchLogger } from '../types.js';
+import type { BatchLogger, TracerLike } from '../types.js';
 import { log } from './logging.js';
 
-/**
- * What the `tracer` option takes: an OpenTelemetry `Tracer`, as
- * `trace.getTracer(name)` from `@opentelemetry/api` returns. Typed by shape
- * so that the core's types need no OpenTelemetry package.
- *
- * @example
- * ```ts
- * import { trace } from '@opentelemetry/api';
- * import type { TracerLike } from 'sqs-partial-batch';
- *
- * const tracer: TracerLike = trace.getTracer('orders');
- * ```
- */
-export interface TracerLike {
-  startSpan(name: string, options?: object, context?: object): object;
-  startActiveSpan(name: string, ...rest: never[]): unknown;
-}
+export type { TracerLike };
 
 /** True for an object with the methods of an OpenTelemetry `Tracer`. */
 export function isTracer(value: unknown): value is TracerLike {
@@ -29,7 +13,7 @@ export function isTracer(value: unknown): value is TracerLike {
 
 /**
  * The tracing feature as the core holds it: the span code (and
- * `@opentelemetry/api`) live in `sqs-partial-batch/tracing`, imported when
+ * `@opentelemetry/api`) live in `./tracing.ts`, a chunk of its own, imported when
  * the handler is created, so a handler without `tracer` loads none of it,
  * and the first invocation waits for the import only if it has not finished.
  * If the import fails (`@opentelemetry/api` is not installed), one error is
@@ -37,7 +21,7 @@ export function isTracer(value: unknown): value is TracerLike {
  */
 export function tracingFeature(tracer: TracerLike, logger: BatchLogger | undefined): Feature {
   let loaded: Feature | undefined;
-  let loading: Promise<void> | undefined = import('sqs-partial-batch/tracing')
+  let loading: Promise<void> | undefined = import('./tracing.js')
     .then(({ createRecordTracing }) => createRecordTracing(tracer))
     .then(
       (feature) => {

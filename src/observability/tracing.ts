@@ -1,9 +1,9 @@
 import type { Attributes, Context, Link, Span, SpanContext, TextMapGetter, Tracer } from '@opentelemetry/api';
 import type { SQSMessageAttributes, SQSRecord } from 'aws-lambda';
-import type { BatchResult, RecordOutcome, TracerLike } from 'sqs-partial-batch';
 import { describeError } from '../errors.js';
 import type { Feature, InvocationHooks, InvocationStart } from '../invocation/hooks.js';
 import { messageGroupIdOf, queueNameOf, receiveCountOf } from '../recordFields.js';
+import type { BatchResult, RecordOutcome, TracerLike } from '../types.js';
 import { isInstance } from '../util.js';
 import { quietly } from './quietly.js';
 import {

@@ -8,16 +8,15 @@ import {
   PutItemCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import {
-  type ClaimResult,
-  type IdempotencyClaim,
-  type IdempotencyCompletion,
-  type IdempotencyRelease,
-  type IdempotencyStore,
-  IdempotencyStoreError,
-  InvalidOptionsError,
-} from 'sqs-partial-batch';
+import { IdempotencyStoreError, InvalidOptionsError } from '../errors.js';
 import { keyRefusal, partitionByKey, quoteKey, refusedMessage } from '../idempotency/keys.js';
+import type {
+  ClaimResult,
+  IdempotencyClaim,
+  IdempotencyCompletion,
+  IdempotencyRelease,
+  IdempotencyStore,
+} from '../idempotency/store.js';
 
 /**
  * Options of {@link DynamoDBIdempotencyStore}.

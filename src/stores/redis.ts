@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
-import {
-  type ClaimResult,
-  type IdempotencyClaim,
-  type IdempotencyCompletion,
-  type IdempotencyRelease,
-  type IdempotencyStore,
-  IdempotencyStoreError,
-  InvalidOptionsError,
-} from 'sqs-partial-batch';
+import { IdempotencyStoreError, InvalidOptionsError } from '../errors.js';
 import { keyRefusal, partitionByKey, quoteKey, refusedMessage } from '../idempotency/keys.js';
+import type {
+  ClaimResult,
+  IdempotencyClaim,
+  IdempotencyCompletion,
+  IdempotencyRelease,
+  IdempotencyStore,
+} from '../idempotency/store.js';
 
 /**
  * The one method this store needs from an ioredis client (`Redis` or `Cluster`).

@@ -2,7 +2,7 @@
 // error class comes from the core's entry point (not from ../errors.js), so
 // that the built `sqs-partial-batch/testing` throws the same
 // `InvalidOptionsError` class that users import from `sqs-partial-batch`.
-import { InvalidOptionsError } from 'sqs-partial-batch';
+import { InvalidOptionsError } from '../errors.js';
 import { describeValue, unknownKeyMessage } from '../optionChecks.js';
 
 export { describeValue };

@@ -8,7 +8,7 @@ import {
   numberIn,
   optionsObject,
 } from './checks.js';
-import type { SimulationResult } from './simulator.js';
+import type { SimulationResult } from './result.js';
 
 /**
  * Options of {@link QueueSimulator}; every one has a default. They are

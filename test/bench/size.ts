@@ -30,7 +30,6 @@ export async function measureSize(name: string, cwd: string): Promise<{ minified
     tsconfigRaw: {},
     alias: {
       'sqs-partial-batch/sqs': join(cwd, 'dist/sqs.js'),
-      'sqs-partial-batch/tracing': join(cwd, 'dist/tracing.js'),
       'sqs-partial-batch': join(cwd, 'dist/index.js'),
     },
     write: false,
@@ -83,10 +82,6 @@ export async function sizeBreakdown(cwd: string): Promise<string> {
     format: 'esm',
     target: 'node20',
     external: ['@aws-sdk/*', '@opentelemetry/*'],
-    alias: {
-      'sqs-partial-batch/sqs': join(cwd, 'src/sqs.ts'),
-      'sqs-partial-batch/tracing': join(cwd, 'src/observability/tracing.ts'),
-    },
     metafile: true,
     write: false,
     logLevel: 'silent',

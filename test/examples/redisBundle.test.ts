@@ -76,7 +76,6 @@ describe.skipIf(skip)('examples/idempotency-redis.ts, bundled for Lambda', () =>
       alias: {
         'sqs-partial-batch/redis': join(ROOT, 'src/stores/redis.ts'),
         'sqs-partial-batch/sqs': join(ROOT, 'src/sqs.ts'),
-        'sqs-partial-batch/tracing': join(ROOT, 'src/observability/tracing.ts'),
         'sqs-partial-batch': join(ROOT, 'src/index.ts'),
       },
     });

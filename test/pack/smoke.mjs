@@ -27,8 +27,14 @@ import { root, run, scratchProject, typeCheck } from './scratch.mjs';
  * for dimensions and queue names, the logger's field rules, the fragment
  * scrub of issue messages and the sink guards (index.js, +3.9 KB), span guards
  * (tracing.js, +0.5 KB); mostly the text of their error messages.
+ *
+ * Issue #20 raised it from 64 to 66 KB (65,971 bytes measured): the returned
+ * failure check and its error class, the queue URL or ARN check and the ARN
+ * lookup for dead-lettering, and the InvalidBodies metric (+1.5 KB together),
+ * less about 1 KB that the split build (#19: shared chunks instead of a copy of
+ * the engine per entry) saves. Issue #21 sets the target at 58 KB.
  */
-const CORE_BUNDLE_CEILING = 64 * 1024;
+const CORE_BUNDLE_CEILING = 66 * 1024;
 
 // The default JSON logger writes a line per failed record; the runs below check answers, not logs.
 process.env.LOG_LEVEL ??= 'silent';

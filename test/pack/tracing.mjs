@@ -90,12 +90,12 @@ const { sqsEvent } = require('sqs-partial-batch/testing');`),
           app,
         ),
       ),
-    ).resolved.filter((url) => url.includes('/@opentelemetry/') || /\/dist\/tracing\.c?js$/.test(url));
+    ).resolved.filter((url) => url.includes('/@opentelemetry/') || /\/dist\/tracing-[A-Z0-9]+\.c?js$/.test(url));
   for (const entry of ['index.js', 'index.cjs']) {
     assert.deepEqual(loaded(entry, 'none'), [], `${entry}: a handler without tracer loads no OpenTelemetry code`);
     const withTracer = loaded(entry, 'tracer');
     assert.ok(
-      withTracer.some((url) => url.includes('/dist/tracing.')) &&
+      withTracer.some((url) => /\/dist\/tracing-[A-Z0-9]+\.c?js$/.test(url)) &&
         withTracer.some((url) => url.includes('/@opentelemetry/api/')),
       `${entry}: the check sees the modules a tracer loads (${withTracer})`,
     );
