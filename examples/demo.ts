@@ -4,7 +4,10 @@
  * poison messages, flaky payments and the odd stuck call) is consumed by a
  * Lambda handler built with createBatchHandler and the in-memory idempotency
  * store, on a virtual clock: minutes of queue time run in a second or two.
+ * The terminal gets progress and a summary; the handler's log lines (one per
+ * record that did not succeed) go to a file the summary names.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { SQSEvent } from 'aws-lambda';
 import { createBatchProcessor, MemoryIdempotencyStore, type RecordStatus } from 'sqs-partial-batch';
 import { QueueSimulator } from 'sqs-partial-batch/testing';
@@ -39,6 +42,19 @@ for (let i = 1; i <= ORDERS; i++) {
   }
 }
 
+// The handler's log lines, as the default JSON logger would write them, kept for a file instead of the terminal.
+const LOG_FILE = 'reports/demo.log';
+const logLines: string[] = [];
+const write =
+  (level: string) =>
+  (message: string, ...attributes: Array<Record<string, unknown>>): void => {
+    logLines.push(JSON.stringify({ level, message, ...Object.assign({}, ...attributes) }, errorsAsObjects));
+  };
+const fileLogger = { debug: write('DEBUG'), info: write('INFO'), warn: write('WARN'), error: write('ERROR') };
+function errorsAsObjects(_key: string, value: unknown): unknown {
+  return value instanceof Error ? { name: value.name, message: value.message } : value;
+}
+
 const charges = new Map<string, number>();
 let providerCalls = 0;
 let cutShort = 0;
@@ -66,6 +82,7 @@ const processBatch = createBatchProcessor(
     schema: Order,
     concurrency: 5,
     idempotency: { store: new MemoryIdempotencyStore({ maxEntries: 50_000 }), key: (record) => record.body.orderId },
+    logger: fileLogger,
   },
 );
 
@@ -87,45 +104,48 @@ const handler = async (event: SQSEvent, context: Parameters<typeof processBatch>
 
 async function main(): Promise<void> {
   console.log(
-    `sqs-partial-batch demo: ${ORDERS} orders on a simulated SQS queue (5% duplicate deliveries, ${poison.size} poison messages, flaky payments), ` +
-      'consumed by 10 concurrent Lambda invocations of 10 records each\n',
+    `${ORDERS} orders on a simulated SQS queue (5% duplicate deliveries, ${poison.size} poison messages, flaky payments), ` +
+      'consumed by 10 concurrent Lambda invocations of 10 records each.',
   );
-  console.log(
-    `Progress (deletions count every copy SQS delivered, duplicates included, so they can pass the ${ORDERS} orders sent):`,
-  );
+  console.log('Progress, in simulated time (deletions count duplicate copies too):');
   const result = await sim.run(handler, {
-    progressEvery: 100,
+    progressEvery: 150,
     onProgress: (r) =>
       console.log(
-        `  t=${(r.simulatedMs / 1000).toFixed(0).padStart(4)} s  invocations ${String(r.invocations).padStart(5)}  deletions ${String(r.deletions).padStart(5)}  in DLQ ${String(r.deadLettered.length).padStart(3)}`,
+        `  simulated t=${(r.simulatedMs / 1000).toFixed(0).padStart(4)} s  invocations ${String(r.invocations).padStart(5)}  deletions ${String(r.deletions).padStart(5)}  in DLQ ${String(r.deadLettered.length).padStart(3)}`,
       ),
   });
 
   const sample = result.batches.find((b) => b.reported.length > 0);
   const chargedTwice = [...charges.values()].filter((n) => n > 1).length;
   const goodOrders = ORDERS - poison.size;
-  const line = (label: string, value: string | number) => console.log(`  ${label.padEnd(50)} ${value}`);
+  const line = (label: string, value: string | number) => console.log(`  ${label.padEnd(48)} ${value}`);
+  mkdirSync('reports', { recursive: true });
+  writeFileSync(LOG_FILE, logLines.length > 0 ? `${logLines.join('\n')}\n` : '');
 
-  console.log('\nSummary');
+  console.log('Summary');
   line('orders sent', result.sent);
   line('records delivered (with retries and duplicates)', result.deliveries);
-  line('duplicate deliveries by SQS', result.duplicatesDelivered);
   line('messages deleted (duplicate copies included)', result.deletions);
   line('Lambda invocations', `${result.invocations} (${result.results.timeout} timed out)`);
   line('orders charged exactly once', `${[...charges.values()].filter((n) => n === 1).length} of ${goodOrders}`);
   line('orders charged twice', chargedTwice);
-  line('deliveries answered as duplicates (not charged)', tally.duplicate);
-  line('records failed and retried later', `${tally.failed} (flaky or stuck payments, keys busy elsewhere)`);
+  line(
+    'duplicate deliveries answered, not charged',
+    `${tally.duplicate} (of ${result.duplicatesDelivered} sent by SQS)`,
+  );
+  line('records failed and retried later', `${tally.failed} (flaky or stuck payments, keys busy)`);
   line('records with an invalid body', tally.invalid);
   line('stuck calls cut short before the timeout', cutShort);
   line('moved to the DLQ', `${result.deadLettered.length} (poison: ${poison.size})`);
-  line('simulated time', `${(result.simulatedMs / 60_000).toFixed(1)} min`);
-  line('real time', `${(result.realMs / 1000).toFixed(2)} s`);
+  line(
+    'time',
+    `${(result.simulatedMs / 60_000).toFixed(1)} min simulated, ${(result.realMs / 1000).toFixed(2)} s real`,
+  );
+  line('log lines (records that did not succeed)', `${logLines.length}, in ${LOG_FILE}`);
   if (sample) {
-    console.log(`\nA reply with failures (invocation ${sample.invocation}, ${sample.messageIds.length} records):`);
-    console.log(
-      JSON.stringify({ batchItemFailures: sample.reported.map((itemIdentifier) => ({ itemIdentifier })) }, null, 2),
-    );
+    const reply = JSON.stringify({ batchItemFailures: sample.reported.map((itemIdentifier) => ({ itemIdentifier })) });
+    console.log(`A reply with failures (invocation ${sample.invocation}): ${reply}`);
   }
   if (chargedTwice > 0 || result.undelivered.length > 0) process.exitCode = 1;
 }

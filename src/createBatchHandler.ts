@@ -28,7 +28,8 @@ export type BatchHandler = (event: SQSEvent, context?: Context) => Promise<SQSBa
  * are deleted from the queue.
  *
  * @param processRecord - Called once per valid record with the typed record and
- *   `{ context, signal, logger }`. Return to succeed; throw anything to fail the record.
+ *   `{ context, signal, logger }`. Return to succeed; throw anything to fail the record
+ *   (a returned `false`, `Error` or partial-batch response fails it too, with `ReturnedFailureError`).
  * @param options - See {@link BatchHandlerOptions}; checked now, at cold start.
  * @returns The Lambda handler.
  * @throws {@link InvalidOptionsError} (at creation) when an option is unknown or has a bad value.
@@ -40,6 +41,7 @@ export type BatchHandler = (event: SQSEvent, context?: Context) => Promise<SQSBa
  * import { z } from 'zod';
  *
  * const Order = z.object({ orderId: z.string(), amountCents: z.number().int() });
+ * declare function charge(orderId: string, amountCents: number): Promise<void>; // your payment call
  *
  * export const handler = createBatchHandler(async (record) => {
  *   await charge(record.body.orderId, record.body.amountCents);

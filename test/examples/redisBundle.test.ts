@@ -49,8 +49,9 @@ const skip = await skipRedis();
 
 describe.skipIf(skip)('examples/idempotency-redis.ts, bundled for Lambda', () => {
   let dir: string;
-  const orderId = `${runTag()}-bundle-order`;
-  const key = `orders:idempotency:charge:${orderId}`;
+  // One order per bundle, so the runs do not see each other's completed keys (in any order).
+  const orderOf = (name: string) => `${runTag()}-${name}-order`;
+  const keys: string[] = [];
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'redis-bundle-'));
@@ -58,12 +59,14 @@ describe.skipIf(skip)('examples/idempotency-redis.ts, bundled for Lambda', () =>
   afterAll(async () => {
     rmSync(dir, { recursive: true, force: true });
     const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-    await client.del(key);
+    if (keys.length > 0) await client.del(...keys);
     client.disconnect();
   });
 
   /** Bundles the example with `options`, runs the same message twice in a fresh process, and answers its output. */
   async function bundleAndRun(name: string, options: BuildOptions) {
+    const orderId = orderOf(name);
+    keys.push(`orders:idempotency:charge:${orderId}`);
     const extension = options.format === 'esm' ? '.mjs' : '.js';
     const outfile = join(dir, `${name}${extension}`);
     const { outExtension: _ignored, ...settings } = options; // the runner names the file itself

@@ -541,9 +541,11 @@ export const scenarios: Record<string, Scenario> = {
   'demo.ts': {
     kind: 'script',
     check(output) {
-      const progress = output.split('\n').filter((line) => /^\s+t=\s*\d+ s\s/.test(line));
+      const progress = output.split('\n').filter((line) => /^\s+simulated t=\s*\d+ s\s/.test(line));
       assert.ok(progress.length > 1, `progress lines are printed; got:\n${output}`);
-      assert.match(output, /deletions count every copy SQS delivered, duplicates included/);
+      assert.match(output, /Progress, in simulated time/);
+      assert.ok(output.trim().split('\n').length <= 30, 'the demo prints at most 30 lines');
+      assert.match(output, /log lines \(records that did not succeed\)\s+\d+, in reports\/demo\.log/);
       const last = /invocations\s+(\d+)\s+deletions\s+(\d+)\s+in DLQ\s+(\d+)/.exec(progress.at(-1) as string);
       assert.ok(last, 'the last progress line has its counts');
       const summary = (label: string) => new RegExp(`${label}\\s+(\\d+)`).exec(output)?.[1];

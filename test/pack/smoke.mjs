@@ -326,7 +326,7 @@ Resources:
   assert.match(example.stdout, /0 errors, 0 warnings, 0 info; 0 rules not checked, 1 event source checked/);
 
   console.log(
-    `pack smoke test: ${packed.filename} (${packed.size} bytes packed, ${files.length} files) installs, imports, requires, type-checks, bundles and runs the README quick start; logs, metrics and npx sqs-partial-batch check work`,
+    `pack smoke test: ${packed.filename} (${packed.size} bytes, ${files.length} files): install, import, require, the README quick start, logs, metrics, check`,
   );
   console.log(
     `core size: a minimal handler bundles to ${(core.byteLength / 1024).toFixed(1)} KB minified, ${(coreGzip / 1024).toFixed(1)} KB gzipped (ceiling ${(CORE_BUNDLE_CEILING / 1024).toFixed(1)} KB)`,

@@ -101,15 +101,15 @@ const { sqsEvent } = require('sqs-partial-batch/testing');`),
     );
   }
 
-  // The README's Tracing snippet type-checks against the installed packages.
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  // The docs' Tracing snippet type-checks against the installed packages.
+  const readme = readFileSync(join(root, 'docs/observability.md'), 'utf8');
   const snippet = /## Tracing[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-  assert.ok(snippet, 'README has a "Tracing" section with a ts block');
+  assert.ok(snippet, 'docs/observability.md has a "Tracing" section with a ts block');
   writeFileSync(join(app, 'readme-tracing.ts'), snippet);
   typeCheck(app, ['readme-tracing.ts']);
 
   console.log(
-    'tracing pack test: one span per record in ESM and CJS, nested user spans, the README snippet type-checks, and no OpenTelemetry code without `tracer`',
+    'tracing pack test: one span per record in ESM and CJS, nested user spans, the Tracing snippet of docs/observability.md type-checks, and no OpenTelemetry code without `tracer`',
   );
 } finally {
   rmSync(work, { recursive: true, force: true });

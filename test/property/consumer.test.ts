@@ -233,7 +233,7 @@ function excerpt(output: string): string {
 
 describe('the consumer against hostile SQS clients (property-based)', () => {
   it(
-    'never runs a message twice at once, settles start() and stop() within their bound, deletes only what succeeded or was dropped, never stalls while running, and writes no body text',
+    'one run at a time per message, bounded start() and stop(), deletes only the done, never stalls, no body text',
     async () => {
       await fc.assert(
         fc.asyncProperty(consumerScenario(), async (s) => {

@@ -67,7 +67,7 @@ afterEach(() => {
 });
 
 describe('a heartbeat that cannot extend (item 1)', () => {
-  it('never runs a message twice at once when ChangeMessageVisibilityBatch never answers: the signal aborts before the visibility runs out, and the success deletes the newest delivery', async () => {
+  it('never runs a message twice when ChangeMessageVisibilityBatch hangs: the signal aborts in time, the success deletes the newest delivery', async () => {
     const sqs = new SqsModel(2);
     const id = sqs.add({ body: 'long' });
     sqs.onCommand('ChangeMessageVisibilityBatchCommand', () => never());
