@@ -1,3 +1,4 @@
+import type { Feature } from './contracts/hooks.js';
 import { InvalidOptionsError } from './errors.js';
 import {
   type BackoffOptions,
@@ -13,7 +14,6 @@ import {
   type ResolvedIdempotency,
   resolveIdempotency,
 } from './idempotency/options.js';
-import type { Feature } from './invocation/hooks.js';
 import { resolveLogger } from './observability/logging.js';
 import { type MetricsOption, metricsFeature } from './observability/metrics.js';
 import { isTracer, type TracerLike, tracingFeature } from './observability/tracer.js';

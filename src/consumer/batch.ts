@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
-import type { InvocationHooks } from '../invocation/hooks.js';
-import type { HostedInvocation, InvocationHost } from '../invocation/host.js';
+import type { InvocationHooks } from '../contracts/hooks.js';
+import type { HostedInvocation, InvocationHost } from '../contracts/host.js';
 import type { Engine } from '../invocation/invocation.js';
 import { runInvocation } from '../invocation/runInvocation.js';
 import type { FailedEntry } from '../sqs.js';

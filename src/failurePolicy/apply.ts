@@ -1,8 +1,8 @@
 import type { SQSRecord } from 'aws-lambda';
+import type { Budget } from '../contracts/budget.js';
 import { PermanentError } from '../errors.js';
-import type { Budget } from '../invocation/budget.js';
-import { receiveCountOf } from '../invocation/readEvent.js';
 import { isSuccess } from '../outcomes.js';
+import { receiveCountOf } from '../recordFields.js';
 import type { RecordOutcome } from '../types.js';
 import { isInstance } from '../util.js';
 import { backoffDelaySeconds } from './backoff.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import type { Budget } from '../contracts/budget.js';
 import {
   describeError,
   IdempotencyInProgressError,
@@ -8,7 +9,6 @@ import {
   IdempotencyPayloadMismatchError,
   IdempotencyStoreError,
 } from '../errors.js';
-import type { Budget } from '../invocation/budget.js';
 import { isSuccess } from '../outcomes.js';
 import { scrubText } from '../scrub.js';
 import type { BatchRecord, RecordOutcome } from '../types.js';

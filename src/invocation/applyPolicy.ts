@@ -1,8 +1,8 @@
+import type { Budget } from '../contracts/budget.js';
 import { applyFailurePolicy } from '../failurePolicy/apply.js';
 import type { RecordOutcome } from '../types.js';
-import type { Budget } from './budget.js';
 import type { Invocation } from './invocation.js';
-import { logFor } from './report.js';
+import { logFor } from './invocation.js';
 
 /**
  * Phase 6, the failure policy: dead-letter or drop records that can never

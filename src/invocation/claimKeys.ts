@@ -1,6 +1,6 @@
 import type { BatchIdempotency } from '../idempotency/guard.js';
 import type { Invocation } from './invocation.js';
-import type { ParsedBodies } from './runRecords.js';
+import type { ParsedBodies } from './records.js';
 
 /**
  * Phase 3, claim the keys: every distinct idempotency key of the batch in

@@ -1,7 +1,7 @@
+import type { Budget } from '../contracts/budget.js';
 import type { RecordOutcome } from '../types.js';
-import type { Budget } from './budget.js';
 import type { Invocation } from './invocation.js';
-import { logFor } from './report.js';
+import { logFor } from './invocation.js';
 
 /**
  * Phase 7, complete the claims: mark the keys of records that succeeded as

@@ -1,14 +1,15 @@
 import type { Context, SQSRecord } from 'aws-lambda';
 import { type Clock, clockOf } from '../clock.js';
+import { Budget } from '../contracts/budget.js';
+import { combineHooks, type Feature, type InvocationHooks } from '../contracts/hooks.js';
+import type { HostedInvocation, InvocationHost } from '../contracts/host.js';
 import { Deadline } from '../deadline.js';
 import { hasFailurePolicy } from '../failurePolicy/options.js';
 import { BatchIdempotency } from '../idempotency/guard.js';
+import { log } from '../observability/logging.js';
 import type { ResolvedOptions } from '../options.js';
 import { isSuccess } from '../outcomes.js';
 import type { BatchLogger, ProcessRecord, RecordOutcome } from '../types.js';
-import { Budget } from './budget.js';
-import { combineHooks, type Feature, type InvocationHooks } from './hooks.js';
-import type { HostedInvocation, InvocationHost } from './host.js';
 import type { ReadEvent } from './readEvent.js';
 
 /** What a handler is made of: its checked options, the user's function and the features its options turned on. */
@@ -161,4 +162,11 @@ export class Invocation implements HostedInvocation {
     if (host !== undefined) all.push(host.follow(this));
     return combineHooks(all);
   }
+}
+
+/** The invocation's never-throwing log function. */
+export function logFor(
+  invocation: Invocation,
+): (level: 'warn' | 'error', message: string, attributes: Record<string, unknown>) => void {
+  return (level, message, attributes) => log(invocation.logger, level, message, attributes);
 }

@@ -1,7 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import { ParseFailure, PendingParse, parseBody } from '../parse.js';
 import type { Invocation } from './invocation.js';
-import { type ParsedBodies, toBatchRecord } from './runRecords.js';
+import { type ParsedBodies, toBatchRecord } from './records.js';
 
 /**
  * Phase 2, parse every body up front. Only with idempotency: the keys of a

@@ -3,8 +3,6 @@ import { InvalidEventError } from '../errors.js';
 import { describeValue } from '../optionChecks.js';
 import { messageGroupIdOf } from '../recordFields.js';
 
-export { messageGroupIdOf, receiveCountOf } from '../recordFields.js';
-
 /**
  * Phase 1, read the event. What the rest of the invocation relies on, taken
  * once at the start: the records, their message ids and (on FIFO queues)

@@ -42,13 +42,6 @@ export function failuresOf(ids: readonly string[], outcomes: readonly RecordOutc
   return failures;
 }
 
-/** The invocation's never-throwing log function. */
-export function logFor(
-  invocation: Invocation,
-): (level: 'warn' | 'error', message: string, attributes: Record<string, unknown>) => void {
-  return (level, message, attributes) => log(invocation.logger, level, message, attributes);
-}
-
 function logOutcome(invocation: Invocation, outcome: RecordOutcome): void {
   const { messageId, index } = outcome;
   const group = invocation.groups?.[index];

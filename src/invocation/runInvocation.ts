@@ -1,16 +1,16 @@
 import type { Context } from 'aws-lambda';
+import { Budget } from '../contracts/budget.js';
+import { whenReady } from '../contracts/hooks.js';
+import type { InvocationHost } from '../contracts/host.js';
 import type { BatchResult, RecordOutcome } from '../types.js';
 import { applyPolicy } from './applyPolicy.js';
-import { Budget } from './budget.js';
 import { claimKeys } from './claimKeys.js';
 import { completeClaims } from './completeClaims.js';
 import { conclude } from './conclude.js';
-import { whenReady } from './hooks.js';
-import type { InvocationHost } from './host.js';
-import { type Engine, Invocation } from './invocation.js';
+import { type Engine, Invocation, logFor } from './invocation.js';
 import { parseBodies } from './parseBodies.js';
 import { readEvent } from './readEvent.js';
-import { logFor, report } from './report.js';
+import { report } from './report.js';
 import { runRecords } from './runRecords.js';
 
 /**

@@ -5,8 +5,8 @@ import { type RecordRunner, Settling, schedule } from '../schedule.js';
 import type { BatchRecord, RecordOutcome, SkipReason } from '../types.js';
 import { isPromiseLike } from '../util.js';
 import type { Invocation } from './invocation.js';
-import { messageGroupIdOf, receiveCountOf } from './readEvent.js';
 import { RecordCtx } from './recordContext.js';
+import { type ParsedBodies, toBatchRecord } from './records.js';
 
 /**
  * Phase 4, run the records: the scheduler starts them (in order, in a pool,
@@ -26,9 +26,6 @@ export function runRecords(invocation: Invocation, parsed?: ParsedBodies): Promi
     new Runner(invocation, parsed),
   );
 }
-
-/** Bodies read before the run (phase 2): a record, or why its body could not be read. */
-export type ParsedBodies = Array<BatchRecord<unknown> | ParseFailure | undefined>;
 
 class Runner implements RecordRunner {
   constructor(
@@ -141,15 +138,4 @@ class Runner implements RecordRunner {
       (error: unknown) => this.failed(index, error),
     );
   }
-}
-
-/** The record as the user's function sees it. */
-export function toBatchRecord(raw: SQSRecord, messageId: string, body: unknown): BatchRecord<unknown> {
-  return {
-    body,
-    messageId,
-    receiveCount: receiveCountOf(raw),
-    messageGroupId: messageGroupIdOf(raw),
-    raw,
-  };
 }

@@ -1,5 +1,5 @@
+import type { Feature, InvocationStart } from '../contracts/hooks.js';
 import { InvalidOptionsError, RecordValidationError } from '../errors.js';
-import type { Feature, InvocationStart } from '../invocation/hooks.js';
 import { describeValue, rejectUnknownKeys } from '../optionChecks.js';
 import { queueNameOf } from '../recordFields.js';
 import type { BatchResult, RecordOutcome, RecordStatus } from '../types.js';

@@ -1,4 +1,4 @@
-import type { Feature, InvocationHooks, InvocationStart } from '../invocation/hooks.js';
+import type { Feature, InvocationHooks, InvocationStart } from '../contracts/hooks.js';
 import type { BatchLogger, TracerLike } from '../types.js';
 import { log } from './logging.js';
 

@@ -1,7 +1,7 @@
 import type { Attributes, Context, Link, Span, SpanContext, TextMapGetter, Tracer } from '@opentelemetry/api';
 import type { SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import type { Feature, InvocationHooks, InvocationStart } from '../contracts/hooks.js';
 import { describeError } from '../errors.js';
-import type { Feature, InvocationHooks, InvocationStart } from '../invocation/hooks.js';
 import { messageGroupIdOf, queueNameOf, receiveCountOf } from '../recordFields.js';
 import type { BatchResult, RecordOutcome, TracerLike } from '../types.js';
 import { isInstance } from '../util.js';

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { InvocationHooks } from '../../src/contracts/hooks.js';
+import type { HostedInvocation, InvocationHost } from '../../src/contracts/host.js';
 import { createEngine } from '../../src/createBatchProcessor.js';
 import {
   type IdempotencyClaim,
@@ -7,8 +9,6 @@ import {
   type ProcessRecord,
   type RecordOutcome,
 } from '../../src/index.js';
-import type { InvocationHooks } from '../../src/invocation/hooks.js';
-import type { HostedInvocation, InvocationHost } from '../../src/invocation/host.js';
 import { runInvocation } from '../../src/invocation/runInvocation.js';
 import { deferred, flush, lambdaContext, sqsEvent } from '../helpers/events.js';
 
