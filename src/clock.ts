@@ -15,7 +15,8 @@ export interface Clock {
 /** The context property under which a test harness hands the batch loop its clock. */
 export const CLOCK: unique symbol = Symbol.for('sqs-partial-batch.clock');
 
-const realClock: Clock = {
+/** The process's own clock: `Date.now` and the global timers. */
+export const realClock: Clock = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),

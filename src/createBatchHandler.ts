@@ -1,5 +1,5 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createEngine } from './createBatchProcessor.js';
+import { createEngine } from './engine.js';
 import { FullBatchFailureError } from './errors.js';
 import { runInvocation } from './invocation/runInvocation.js';
 import { type BatchHandlerOptions, HANDLER_KEYS } from './options.js';
@@ -52,7 +52,7 @@ export function createBatchHandler<
   Schema extends StandardSchemaV1 | undefined = undefined,
   Env extends Envelope | undefined = undefined,
 >(processRecord: ProcessRecord<BodyOf<Schema, Env>>, options?: BatchHandlerOptions<Schema, Env>): BatchHandler {
-  const engine = createEngine(processRecord, options, HANDLER_KEYS, false);
+  const engine = createEngine(processRecord, options, { allowedKeys: HANDLER_KEYS, keepsSuccesses: false });
   const throwOnFullBatchFailure = engine.options.throwOnFullBatchFailure;
   const answer = (result: BatchResult): SQSBatchResponse => {
     if (throwOnFullBatchFailure && result.outcomes.length > 0 && !result.outcomes.some(isSuccess)) {

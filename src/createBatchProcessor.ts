@@ -1,9 +1,7 @@
 import type { Context, SQSEvent } from 'aws-lambda';
-import { InvalidOptionsError } from './errors.js';
-import type { Engine } from './invocation/invocation.js';
+import { createEngine } from './engine.js';
 import { runInvocation } from './invocation/runInvocation.js';
-import { describeValue } from './optionChecks.js';
-import { type BatchProcessorOptions, resolveOptions } from './options.js';
+import type { BatchProcessorOptions } from './options.js';
 import type { StandardSchemaV1 } from './standardSchema.js';
 import type { BatchResult, BodyOf, Envelope, ProcessRecord } from './types.js';
 
@@ -53,34 +51,6 @@ export function createBatchProcessor<
   Schema extends StandardSchemaV1 | undefined = undefined,
   Env extends Envelope | undefined = undefined,
 >(processRecord: ProcessRecord<BodyOf<Schema, Env>>, options?: BatchProcessorOptions<Schema, Env>): BatchProcessor {
-  const engine = createEngine(processRecord, options, undefined, true);
+  const engine = createEngine(processRecord, options, { keepsSuccesses: true });
   return (event, context) => runInvocation(event, context, engine);
-}
-
-/**
- * Checks the function and the options, once, at creation.
- *
- * @param keepsSuccesses - Whether the caller reads each success's outcome (see `Engine.keepsSuccesses`).
- */
-export function createEngine(
-  processRecord: unknown,
-  options: unknown,
-  allowedKeys: readonly string[] | undefined,
-  keepsSuccesses: boolean,
-): Engine {
-  checkProcessRecord(processRecord);
-  const resolved = resolveOptions(options, allowedKeys);
-  return {
-    options: resolved,
-    processRecord: processRecord as ProcessRecord<unknown>,
-    features: resolved.features,
-    keepsSuccesses,
-  };
-}
-
-/** Throws `InvalidOptionsError` unless `processRecord` is a function. */
-export function checkProcessRecord(processRecord: unknown): void {
-  if (typeof processRecord !== 'function') {
-    throw new InvalidOptionsError(`Expected \`processRecord\` to be a function, got ${describeValue(processRecord)}`);
-  }
 }

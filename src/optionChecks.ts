@@ -1,4 +1,5 @@
 import { InvalidOptionsError } from './errors.js';
+import type { BatchLogger } from './types.js';
 
 /**
  * Throws `InvalidOptionsError` for the first key of `input` that is not
@@ -42,6 +43,66 @@ export function describeValue(value: unknown): string {
     default:
       return `\`${String(value)}\` (${typeof value})`;
   }
+}
+
+/** An integer from `min` to `max` (inclusive), or `undefined`. */
+export function integerIn(name: string, value: unknown, min: number, max: number, where = ''): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
+    const range =
+      max !== Number.MAX_SAFE_INTEGER ? ` from ${min} to ${max}` : min !== Number.MIN_SAFE_INTEGER ? ` >= ${min}` : '';
+    throw new InvalidOptionsError(`Expected \`${name}\` to be an integer${range}${where}, got ${describeValue(value)}`);
+  }
+  return value as number;
+}
+
+/** A number from `min` to `max` (inclusive; `Infinity` only when `max` is), or `undefined`. */
+export function numberIn(name: string, value: unknown, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max) {
+    const range = max === Number.POSITIVE_INFINITY ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new InvalidOptionsError(`Expected \`${name}\` to be a number ${range}, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** A finite number >= `min`, or `undefined`. */
+export function finiteAtLeast(name: string, value: unknown, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new InvalidOptionsError(`Expected \`${name}\` to be a finite number >= ${min}, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** A boolean, or `undefined`. */
+export function booleanOption(name: string, value: unknown): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean')
+    throw new InvalidOptionsError(`Expected \`${name}\` to be a boolean, got ${describeValue(value)}`);
+  return value;
+}
+
+/** A function, or `undefined`. */
+export function functionOption<F extends (...args: never[]) => unknown>(name: string, value: unknown): F | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function')
+    throw new InvalidOptionsError(`Expected \`${name}\` to be a function, got ${describeValue(value)}`);
+  return value as F;
+}
+
+/** True for an object with the four log methods the library calls. */
+export function isLogger(value: unknown): value is BatchLogger {
+  if (typeof value !== 'object' || value === null) return false;
+  const logger = value as Record<string, unknown>;
+  return LOG_METHODS.every((method) => typeof logger[method] === 'function');
+}
+
+const LOG_METHODS = ['debug', 'info', 'warn', 'error'] as const;
+
+/** True for an object with a `send` method: an AWS SDK v3 client, or a fake of one. */
+export function hasSend(value: unknown): value is { send: (...args: never[]) => unknown } {
+  return typeof value === 'object' && value !== null && typeof (value as { send?: unknown }).send === 'function';
 }
 
 /** The allowed key closest to a mistyped one, if it is close enough to be a typo. */

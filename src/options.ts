@@ -16,8 +16,8 @@ import {
 } from './idempotency/options.js';
 import { resolveLogger } from './observability/logging.js';
 import { type MetricsOption, metricsFeature } from './observability/metrics.js';
-import { isTracer, type TracerLike, tracingFeature } from './observability/tracer.js';
-import { describeValue, rejectUnknownKeys } from './optionChecks.js';
+import { isTracer, type TracerLike, tracingFeature } from './observability/tracingOption.js';
+import { describeValue, finiteAtLeast, integerIn, isLogger, rejectUnknownKeys } from './optionChecks.js';
 import type { StandardSchemaV1 } from './standardSchema.js';
 import type { BatchLogger, BodyOf, Envelope, FifoFailureMode } from './types.js';
 
@@ -241,22 +241,13 @@ export function resolveOptions(options: unknown, allowedKeys: readonly string[] 
       `Expected \`envelope\` to be \`'sns'\` or \`'eventbridge'\`, got ${describeValue(envelope)}`,
     );
   }
-  if (concurrency !== undefined && !(Number.isSafeInteger(concurrency) && (concurrency as number) >= 1)) {
-    throw new InvalidOptionsError(`Expected \`concurrency\` to be an integer >= 1, got ${describeValue(concurrency)}`);
-  }
+  integerIn('concurrency', concurrency, 1, Number.MAX_SAFE_INTEGER);
   if (fifoFailure !== undefined && fifoFailure !== 'stop-batch' && fifoFailure !== 'stop-group') {
     throw new InvalidOptionsError(
       `Expected \`fifoFailure\` to be \`'stop-batch'\` or \`'stop-group'\`, got ${describeValue(fifoFailure)}`,
     );
   }
-  if (
-    timeoutMarginMs !== undefined &&
-    !(typeof timeoutMarginMs === 'number' && Number.isFinite(timeoutMarginMs) && timeoutMarginMs >= 0)
-  ) {
-    throw new InvalidOptionsError(
-      `Expected \`timeoutMarginMs\` to be a finite number >= 0, got ${describeValue(timeoutMarginMs)}`,
-    );
-  }
+  finiteAtLeast('timeoutMarginMs', timeoutMarginMs, 0);
   if (logger !== undefined && logger !== false && !isLogger(logger)) {
     throw new InvalidOptionsError(
       `Expected \`logger\` to be an object with \`debug\`, \`info\`, \`warn\` and \`error\` methods, or \`false\`, got ${describeValue(logger)}`,
@@ -294,10 +285,4 @@ function isStandardSchema(value: unknown): value is StandardSchemaV1 {
   if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
   const props = (value as { '~standard'?: { validate?: unknown } })['~standard'];
   return typeof props === 'object' && props !== null && typeof props.validate === 'function';
-}
-
-function isLogger(value: unknown): value is BatchLogger {
-  if (typeof value !== 'object' || value === null) return false;
-  const logger = value as Record<string, unknown>;
-  return ['debug', 'info', 'warn', 'error'].every((method) => typeof logger[method] === 'function');
 }

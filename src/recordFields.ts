@@ -1,10 +1,8 @@
 import type { SQSRecord } from 'aws-lambda';
 
 /**
- * Fields of an SQS record, read the same way by the engine and by the code
- * loaded on demand (`sqs-partial-batch/tracing`). This module imports
- * nothing at run time, so an entry that bundles it duplicates no more than
- * these lines.
+ * Fields of an SQS record, read the same way by the engine, the consumer and
+ * the span code loaded on demand. This module imports nothing at run time.
  */
 
 /** `ApproximateReceiveCount` as a number; 1 when the attribute is missing or not a positive integer. */

@@ -1,3 +1,5 @@
+import { type Clock, realClock } from './clock.js';
+
 /** True for promises and other thenables, so sync results can skip an `await`. */
 export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return (
@@ -9,20 +11,25 @@ export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLik
 
 /**
  * Settles like `promise`, or rejects with `onTimeout()` after `ms`, or with
- * `onEnd()` when `end` resolves first (the invocation ran out of time).
+ * `end.error()` when `end.promise` resolves first (the invocation ran out of
+ * time). The one timeout helper of the library: every call to something
+ * outside the process goes through it. `ms` is measured on `clock`, the
+ * invocation's clock where there is one, so the testing simulator's virtual
+ * time governs store and SQS timeouts as it governs the deadline.
  */
 export function settleWithin<T>(
   promise: PromiseLike<T>,
   ms: number,
   onTimeout: () => Error,
   end?: { readonly promise: Promise<void>; readonly error: () => Error },
+  clock: Clock = realClock,
 ): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: unknown;
   const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
+    timer = clock.setTimeout(() => reject(onTimeout()), ms);
     void end?.promise.then(() => reject(end.error()));
   });
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, limit]).finally(() => clock.clearTimeout(timer));
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import type { InvocationHooks } from '../contracts/hooks.js';
 import type { HostedInvocation, InvocationHost } from '../contracts/host.js';
-import type { Engine } from '../invocation/invocation.js';
+import type { Engine } from '../engine.js';
 import { runInvocation } from '../invocation/runInvocation.js';
 import type { FailedEntry } from '../sqs.js';
 import type { RecordOutcome } from '../types.js';

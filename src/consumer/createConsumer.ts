@@ -1,4 +1,4 @@
-import { checkProcessRecord, createEngine } from '../createBatchProcessor.js';
+import { checkProcessRecord, createEngine } from '../engine.js';
 import type { SqsClientLike } from '../failurePolicy/options.js';
 import type { StandardSchemaV1 } from '../standardSchema.js';
 import type { BodyOf, Envelope, ProcessRecord } from '../types.js';
@@ -91,7 +91,7 @@ export function createConsumer<
     send: (command, sendOptions) => (poller as Poller).client.send(command, sendOptions),
   };
   const { own, shared } = resolveConsumerOptions(options, consumerClient);
-  poller = new Poller(createEngine(processRecord, shared, SHARED_KEYS, true), own);
+  poller = new Poller(createEngine(processRecord, shared, { allowedKeys: SHARED_KEYS, keepsSuccesses: true }), own);
   const running = poller;
   return Object.freeze({
     start: () => running.start(),

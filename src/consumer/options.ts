@@ -1,7 +1,7 @@
 import { InvalidOptionsError } from '../errors.js';
 import type { BackoffOptions, DeadLetterOptions, SqsClientLike } from '../failurePolicy/options.js';
 import { MAX_VISIBILITY_SECONDS } from '../failurePolicy/options.js';
-import { describeValue, rejectUnknownKeys } from '../optionChecks.js';
+import { describeValue, finiteAtLeast, hasSend, integerIn, rejectUnknownKeys } from '../optionChecks.js';
 import type { BatchProcessorOptions } from '../options.js';
 import { LAMBDA_ONLY_KEYS, PROCESSOR_KEYS } from '../options.js';
 import type { StandardSchemaV1 } from '../standardSchema.js';
@@ -250,14 +250,7 @@ function checkOwn(input: Record<string, unknown>): ResolvedConsumerOptions {
   if (heartbeat !== undefined && typeof heartbeat !== 'boolean') {
     throw new InvalidOptionsError(`Expected \`heartbeat\` to be a boolean, got ${describeValue(heartbeat)}`);
   }
-  if (
-    shutdownTimeoutMs !== undefined &&
-    !(typeof shutdownTimeoutMs === 'number' && Number.isFinite(shutdownTimeoutMs) && shutdownTimeoutMs >= 0)
-  ) {
-    throw new InvalidOptionsError(
-      `Expected \`shutdownTimeoutMs\` to be a finite number >= 0, got ${describeValue(shutdownTimeoutMs)}`,
-    );
-  }
+  finiteAtLeast('shutdownTimeoutMs', shutdownTimeoutMs, 0);
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new InvalidOptionsError(`Expected \`signal\` to be an AbortSignal, got ${describeValue(signal)}`);
   }
@@ -272,15 +265,6 @@ function checkOwn(input: Record<string, unknown>): ResolvedConsumerOptions {
     sqsCallTimeoutMs: (sqsCallTimeoutMs as number | undefined) ?? CONSUMER_DEFAULTS.sqsCallTimeoutMs,
     signal: signal as AbortSignal | undefined,
   };
-}
-
-function integerIn(name: string, value: unknown, min: number, max: number): void {
-  if (value === undefined) return;
-  if (!(Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max)) {
-    throw new InvalidOptionsError(
-      `Expected \`${name}\` to be an integer from ${min} to ${max}, got ${describeValue(value)}`,
-    );
-  }
 }
 
 /** `backoff` or `deadLetter` with the consumer's client (and, for `backoff`, queue) filled in. */
@@ -303,8 +287,4 @@ function withClient(
     client: option.client ?? client,
     ...(own === undefined ? {} : { queueUrl: own.queueUrl }),
   };
-}
-
-function hasSend(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && typeof (value as { send?: unknown }).send === 'function';
 }

@@ -1,7 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
+import type { Engine } from '../engine.js';
 import { describeError } from '../errors.js';
 import type { SqsClientLike } from '../failurePolicy/options.js';
-import type { Engine } from '../invocation/invocation.js';
 import { log } from '../observability/logging.js';
 import type { FailedEntry } from '../sqs.js';
 import { type AckKind, Acknowledger } from './acknowledger.js';

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import type { Deadline } from '../deadline.js';
 import { settleWithin } from '../util.js';
 
@@ -16,7 +17,7 @@ import { settleWithin } from '../util.js';
 export class Budget {
   private constructor(
     private readonly endsAt: number | undefined,
-    private readonly now: () => number,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -28,16 +29,16 @@ export class Budget {
     return Math.min(250, marginMs / 4);
   }
 
-  /** The budget left by `deadline` (none: only per-call timeouts apply). */
-  static after(deadline: Deadline | undefined, now: () => number): Budget {
+  /** The budget left by `deadline` (none: only per-call timeouts apply), measured on the invocation's `clock`. */
+  static after(deadline: Deadline | undefined, clock: Clock): Budget {
     const remaining = deadline?.remainingMs();
-    if (deadline === undefined || remaining === undefined) return new Budget(undefined, now);
-    return new Budget(now() + remaining - deadline.marginMs, now);
+    if (deadline === undefined || remaining === undefined) return new Budget(undefined, clock);
+    return new Budget(clock.now() + remaining - deadline.marginMs, clock);
   }
 
   /** Milliseconds left; `Infinity` without a deadline. */
   left(): number {
-    return this.endsAt === undefined ? Number.POSITIVE_INFINITY : Math.max(0, this.endsAt - this.now());
+    return this.endsAt === undefined ? Number.POSITIVE_INFINITY : Math.max(0, this.endsAt - this.clock.now());
   }
 
   /**
@@ -58,6 +59,6 @@ export class Budget {
     } catch (error) {
       return Promise.reject(error);
     }
-    return settleWithin(started, ms, () => onTimeout(ms, ms < timeoutMs));
+    return settleWithin(started, ms, () => onTimeout(ms, ms < timeoutMs), undefined, this.clock);
   }
 }

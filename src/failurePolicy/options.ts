@@ -1,5 +1,5 @@
 import { InvalidOptionsError } from '../errors.js';
-import { describeValue, rejectUnknownKeys } from '../optionChecks.js';
+import { describeValue, finiteAtLeast, hasSend, rejectUnknownKeys } from '../optionChecks.js';
 import { MAX_VISIBILITY_SECONDS } from '../sqsLimits.js';
 
 /**
@@ -183,11 +183,7 @@ function checkBackoff(value: unknown): ResolvedBackoff {
     ['baseSeconds', baseSeconds],
     ['maxSeconds', maxSeconds],
   ] as const) {
-    if (seconds !== undefined && !(typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0)) {
-      throw new InvalidOptionsError(
-        `Expected \`backoff.${name}\` to be a finite number >= 0, got ${describeValue(seconds)}`,
-      );
-    }
+    finiteAtLeast(`backoff.${name}`, seconds, 0);
     // SQS refuses a visibility timeout over 12 hours: a larger delay could never be set, so say so now.
     if (typeof seconds === 'number' && seconds > MAX_VISIBILITY_SECONDS) {
       throw new InvalidOptionsError(
@@ -218,7 +214,7 @@ function objectOption(name: string, value: unknown): Record<string, unknown> {
 }
 
 function checkClient(name: string, client: unknown): void {
-  if (typeof client !== 'object' || client === null || typeof (client as { send?: unknown }).send !== 'function') {
+  if (!hasSend(client)) {
     throw new InvalidOptionsError(
       `Expected \`${name}\` to be an SQSClient from @aws-sdk/client-sqs (an object with \`send\`), got ${describeValue(client)}`,
     );

@@ -118,6 +118,7 @@ export class BatchIdempotency {
         options.timeoutMs,
         expired,
         'claim',
+        this.clock,
       );
       if (!Array.isArray(answer) || answer.length !== claims.length) {
         throw new IdempotencyStoreError(
@@ -198,7 +199,7 @@ export class BatchIdempotency {
     const { store, timeoutMs } = this.options;
     const claims = held.map(({ key, hash }) => ({ key, token: this.token, inProgressUntil, payloadHash: hash }));
     // A key is kept only when the store answers `claimed` for it; a store that fails or stalls loses them all.
-    const renewing = within(() => store.claim(claims, this.clock.now()), timeoutMs, undefined, 'claim')
+    const renewing = within(() => store.claim(claims, this.clock.now()), timeoutMs, undefined, 'claim', this.clock)
       .then((answer) => all.filter((_, i) => answer[i]?.status !== 'claimed'))
       .catch(() => all);
     this.renewing = renewing;
@@ -387,6 +388,7 @@ function within<T>(
   ms: number,
   expired: Promise<void> | undefined,
   operation: 'claim',
+  clock: Clock,
 ): Promise<T> {
   let started: Promise<T>;
   try {
@@ -408,5 +410,6 @@ function within<T>(
               `The invocation ran out of time while the idempotency store was answering a ${operation}`,
             ),
         },
+    clock,
   );
 }

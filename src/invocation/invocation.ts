@@ -1,29 +1,16 @@
 import type { Context, SQSRecord } from 'aws-lambda';
 import { type Clock, clockOf } from '../clock.js';
 import { Budget } from '../contracts/budget.js';
-import { combineHooks, type Feature, type InvocationHooks } from '../contracts/hooks.js';
+import { combineHooks, type InvocationHooks } from '../contracts/hooks.js';
 import type { HostedInvocation, InvocationHost } from '../contracts/host.js';
 import { Deadline } from '../deadline.js';
+import type { Engine } from '../engine.js';
 import { hasFailurePolicy } from '../failurePolicy/options.js';
 import { BatchIdempotency } from '../idempotency/guard.js';
 import { log } from '../observability/logging.js';
-import type { ResolvedOptions } from '../options.js';
 import { isSuccess } from '../outcomes.js';
-import type { BatchLogger, ProcessRecord, RecordOutcome } from '../types.js';
+import type { BatchLogger, RecordOutcome } from '../types.js';
 import type { ReadEvent } from './readEvent.js';
-
-/** What a handler is made of: its checked options, the user's function and the features its options turned on. */
-export interface Engine {
-  readonly options: ResolvedOptions;
-  readonly processRecord: ProcessRecord<unknown>;
-  readonly features: readonly Feature[];
-  /**
-   * Whether the caller reads each success's own outcome (the processor
-   * returns them all). The handler only counts successes, so they share one
-   * outcome object: on a large batch, nothing per success outlives its record.
-   */
-  readonly keepsSuccesses: boolean;
-}
 
 /** The outcome every success shares when the engine does not keep them (see `Engine.keepsSuccesses`). */
 const SUCCEEDED: RecordOutcome = Object.freeze({ status: 'succeeded', messageId: '', index: -1 });

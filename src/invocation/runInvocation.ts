@@ -2,12 +2,13 @@ import type { Context } from 'aws-lambda';
 import { Budget } from '../contracts/budget.js';
 import { whenReady } from '../contracts/hooks.js';
 import type { InvocationHost } from '../contracts/host.js';
+import type { Engine } from '../engine.js';
 import type { BatchResult, RecordOutcome } from '../types.js';
 import { applyPolicy } from './applyPolicy.js';
 import { claimKeys } from './claimKeys.js';
 import { completeClaims } from './completeClaims.js';
 import { conclude } from './conclude.js';
-import { type Engine, Invocation, logFor } from './invocation.js';
+import { Invocation, logFor } from './invocation.js';
 import { parseBodies } from './parseBodies.js';
 import { readEvent } from './readEvent.js';
 import { report } from './report.js';
@@ -93,7 +94,7 @@ function run(invocation: Invocation): Promise<unknown> {
 function afterRun(invocation: Invocation): BatchResult | Promise<BatchResult> {
   const outcomes = conclude(invocation);
   if (!invocation.followedByCalls) return report(invocation, outcomes);
-  const budget = Budget.after(invocation.deadline, () => invocation.clock.now());
+  const budget = Budget.after(invocation.deadline, invocation.clock);
   return settleAfterRun(invocation, outcomes, budget);
 }
 

@@ -1,3 +1,4 @@
+import { isLogger } from '../optionChecks.js';
 import type { BatchLogger } from '../types.js';
 import { JsonLogger } from './jsonLogger.js';
 import { quietly } from './quietly.js';
@@ -68,10 +69,4 @@ function mergingLogger(logger: BatchLogger, bindings: Record<string, unknown>): 
     (message: string, ...attributes: Array<Record<string, unknown>>): void =>
       logger[level](message, Object.assign({}, bindings, ...attributes));
   return { debug: method('debug'), info: method('info'), warn: method('warn'), error: method('error') };
-}
-
-function isLogger(value: unknown): value is BatchLogger {
-  if (typeof value !== 'object' || value === null) return false;
-  const logger = value as Record<Level, unknown>;
-  return LEVELS.every((level) => typeof logger[level] === 'function');
 }

@@ -1,4 +1,4 @@
-import { IdempotencyStoreError, InvalidOptionsError } from '../errors.js';
+import { IdempotencyStoreError } from '../errors.js';
 import { keyRefusal, partitionByKey, quoteKey, refusedMessage } from '../idempotency/keys.js';
 import type {
   ClaimResult,
@@ -7,7 +7,7 @@ import type {
   IdempotencyRelease,
   IdempotencyStore,
 } from '../idempotency/store.js';
-import { describeValue, rejectUnknownKeys } from '../optionChecks.js';
+import { integerIn, rejectUnknownKeys } from '../optionChecks.js';
 
 /**
  * Options of {@link MemoryIdempotencyStore}.
@@ -104,9 +104,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   constructor(options: MemoryIdempotencyStoreOptions = {}) {
     rejectUnknownKeys(options, ['maxEntries']);
     const { maxEntries = 10_000 } = options;
-    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
-      throw new InvalidOptionsError(`Expected \`maxEntries\` to be an integer >= 1, got ${describeValue(maxEntries)}`);
-    }
+    integerIn('maxEntries', maxEntries, 1, Number.MAX_SAFE_INTEGER);
     this.maxEntries = maxEntries;
   }
 

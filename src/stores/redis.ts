@@ -8,6 +8,7 @@ import type {
   IdempotencyRelease,
   IdempotencyStore,
 } from '../idempotency/store.js';
+import { describeValue } from '../optionChecks.js';
 
 /**
  * The one method this store needs from an ioredis client (`Redis` or `Cluster`).
@@ -260,7 +261,5 @@ function describeReply(reply: unknown): string {
 }
 
 function describe(value: unknown): string {
-  if (value === null) return '`null` (null)';
-  if (typeof value === 'object') return 'an object without either method';
-  return typeof value === 'string' ? `\`${JSON.stringify(value)}\` (string)` : `\`${String(value)}\` (${typeof value})`;
+  return typeof value === 'object' && value !== null ? 'an object without either method' : describeValue(value);
 }

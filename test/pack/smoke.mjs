@@ -26,7 +26,7 @@ import { root, run, scratchProject, typeCheck } from './scratch.mjs';
  * packing by bytes and reply validation (sqs.js, +2.8 KB), CloudWatch's rules
  * for dimensions and queue names, the logger's field rules, the fragment
  * scrub of issue messages and the sink guards (index.js, +3.9 KB), span guards
- * (tracing.js, +0.5 KB); mostly the text of their error messages.
+ * (spans.js, +0.5 KB); mostly the text of their error messages.
  *
  * Issue #20 raised it from 64 to 66 KB (65,971 bytes measured): the returned
  * failure check and its error class, the queue URL or ARN check and the ARN

@@ -426,7 +426,7 @@ async function violationsOf(s: SinkScenario): Promise<string[]> {
 
 beforeAll(async () => {
   // The tracing feature imports its code at creation; let the first generated run find it loaded.
-  await import('../../src/observability/tracing.js');
+  await import('../../src/observability/spans.js');
   await import('@opentelemetry/api');
 }, 20_000);
 

@@ -4,7 +4,7 @@ import { Acknowledger } from '../../src/consumer/acknowledger.js';
 import { Batch, type BatchOwner, type BatchSettings } from '../../src/consumer/batch.js';
 import { VisibilityLostError } from '../../src/consumer/errors.js';
 import { QueueCalls } from '../../src/consumer/queue.js';
-import { createEngine } from '../../src/createBatchProcessor.js';
+import { createEngine } from '../../src/engine.js';
 import { type IdempotencyStore, MemoryIdempotencyStore, type ProcessRecord } from '../../src/index.js';
 import type { FailedEntry } from '../../src/sqs.js';
 import { deferred, sqsEvent } from '../helpers/events.js';
@@ -41,7 +41,7 @@ function fakeOwner(processRecord: ProcessRecord<string>, options: Record<string,
     log: (_level, message) => void calls.logs.push(message),
   };
   const settings: BatchSettings = {
-    engine: createEngine(processRecord, { logger: false, concurrency: 10, ...options }, undefined, true),
+    engine: createEngine(processRecord, { logger: false, concurrency: 10, ...options }, { keepsSuccesses: true }),
     fifo,
     heartbeat: { enabled: true, visibilitySeconds: 3, callTimeoutMs: 5000 },
   };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InvocationHooks } from '../../src/contracts/hooks.js';
 import type { HostedInvocation, InvocationHost } from '../../src/contracts/host.js';
-import { createEngine } from '../../src/createBatchProcessor.js';
+import { createEngine } from '../../src/engine.js';
 import {
   type IdempotencyClaim,
   type IdempotencyStore,
@@ -49,7 +49,7 @@ class TestHost implements InvocationHost {
 }
 
 const engineOf = (processRecord: ProcessRecord<string>, options: Record<string, unknown> = {}) =>
-  createEngine(processRecord, { logger: false, ...options }, undefined, true);
+  createEngine(processRecord, { logger: false, ...options }, { keepsSuccesses: true });
 
 describe('the engine under a host (what runs it outside Lambda)', () => {
   it('follows records through the host hooks and gives each record its own signal', async () => {

@@ -18,7 +18,7 @@ async function modulesLoaded(mode: 'none' | 'tracer'): Promise<{ response: unkno
 }
 
 const isOpenTelemetry = (url: string) => url.includes('/node_modules/@opentelemetry/');
-const isOurTracing = (url: string) => url.endsWith('/src/observability/tracing.ts');
+const isOurTracing = (url: string) => url.endsWith('/src/observability/spans.ts');
 
 describe('loading on demand', () => {
   it('a handler without `tracer` loads no OpenTelemetry code, ours or the API', async () => {

@@ -46,19 +46,12 @@ function loadApi(): Promise<OpenTelemetryApi> {
 
 /**
  * The tracing feature behind the `tracer` option: one span per record that
- * runs. The core imports this module when a handler is created with
- * `tracer`; you do not need to import it yourself.
+ * runs. Internal: `tracingOption.ts` imports this module (a chunk of its
+ * own) when a handler is created with `tracer`.
  *
  * @param tracer - An OpenTelemetry `Tracer`, already checked by the core.
  * @returns The feature, once `@opentelemetry/api` is loaded.
  * @throws An `Error` (as a rejection) when `@opentelemetry/api` cannot be loaded.
- * @example
- * ```ts
- * import { trace } from '@opentelemetry/api';
- * import { createRecordTracing } from 'sqs-partial-batch/tracing';
- *
- * const feature = await createRecordTracing(trace.getTracer('orders'));
- * ```
  */
 export async function createRecordTracing(tracer: TracerLike): Promise<Feature> {
   const otel = await loadApi();

@@ -13,7 +13,7 @@ export function isTracer(value: unknown): value is TracerLike {
 
 /**
  * The tracing feature as the core holds it: the span code (and
- * `@opentelemetry/api`) live in `./tracing.ts`, a chunk of its own, imported when
+ * `@opentelemetry/api`) live in `./spans.ts`, a chunk of its own, imported when
  * the handler is created, so a handler without `tracer` loads none of it,
  * and the first invocation waits for the import only if it has not finished.
  * If the import fails (`@opentelemetry/api` is not installed), one error is
@@ -21,7 +21,7 @@ export function isTracer(value: unknown): value is TracerLike {
  */
 export function tracingFeature(tracer: TracerLike, logger: BatchLogger | undefined): Feature {
   let loaded: Feature | undefined;
-  let loading: Promise<void> | undefined = import('./tracing.js')
+  let loading: Promise<void> | undefined = import('./spans.js')
     .then(({ createRecordTracing }) => createRecordTracing(tracer))
     .then(
       (feature) => {
