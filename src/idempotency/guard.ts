@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nodeCrypto } from '../builtins.js';
 import type { Clock } from '../clock.js';
 import type { Budget } from '../contracts/budget.js';
 import {
@@ -48,7 +48,7 @@ const MAX_KEY_LENGTH = 2048;
  * the key as a property.
  */
 export class BatchIdempotency {
-  private readonly token = randomUUID();
+  private readonly token = nodeCrypto().randomUUID();
   private readonly gates: Array<Gate | undefined>;
   private readonly leaders = new Map<number, Leader>();
   /** Keys this invocation may hold although it will not run their records: a claim answer it could not trust. */

@@ -1,6 +1,6 @@
 // Helpers for idempotency keys in messages and stores. The store entry points
 // bundle their own copy, and take the error classes from the core package.
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../builtins.js';
 import { isWellFormed } from '../util.js';
 
 /**
@@ -11,7 +11,7 @@ import { isWellFormed } from '../util.js';
  * `key#3f2a9c01b7de (2,048 chars)`; hash a suspect key the same way to match it.
  */
 export function quoteKey(key: string): string {
-  const fingerprint = createHash('sha256').update(key, 'utf16le').digest('hex').slice(0, 12);
+  const fingerprint = nodeCrypto().createHash('sha256').update(key, 'utf16le').digest('hex').slice(0, 12);
   return `key#${fingerprint} (${groupDigits(key.length)} chars)`;
 }
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../builtins.js';
 import { isWellFormed } from '../util.js';
 
 /**
@@ -39,7 +39,7 @@ export class UnhashablePayloadError extends Error {
  *   or reading it threw; the message holds no part of the payload.
  */
 export function payloadHash(body: unknown): string {
-  const hash = createHash('sha256');
+  const hash = nodeCrypto().createHash('sha256');
   if (typeof body !== 'string') hash.update(canonicalText(body));
   else if (isWellFormed(body)) hash.update(body);
   else hash.update(NOT_UTF8).update(Buffer.from(body, 'utf16le'));

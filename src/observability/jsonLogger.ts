@@ -9,6 +9,12 @@ type Level = keyof typeof LEVELS;
 /** The fields every line has, written by the logger itself. */
 const OWN_FIELDS = ['timestamp', 'level', 'message'] as const;
 
+/** The process's stdout and stderr, reached on the first line written: a handler that logs nothing never makes its console. */
+const STDIO: Pick<Console, 'log' | 'error'> = {
+  log: (line: string) => stdio().log(line),
+  error: (line: string) => stdio().error(line),
+};
+
 /** Where an attribute goes whose name is already taken on the line: `attributes.<name>`. */
 export const TAKEN_NAME_PREFIX = 'attributes.';
 
@@ -37,7 +43,7 @@ export class JsonLogger implements BatchLogger {
   constructor(
     private readonly bindings: Readonly<Record<string, unknown>> = {},
     threshold?: number,
-    private readonly out: Pick<Console, 'log' | 'error'> = stdio(),
+    private readonly out: Pick<Console, 'log' | 'error'> = STDIO,
   ) {
     this.threshold = threshold ?? levelFromEnv();
   }

@@ -1,4 +1,5 @@
-import { Console } from 'node:console';
+import type { Console } from 'node:console';
+import { consoleClass } from '../builtins.js';
 
 let shared: Console | undefined;
 
@@ -9,6 +10,6 @@ let shared: Console | undefined;
  * already JSON would be wrapped in another JSON object.
  */
 export function stdio(): Console {
-  shared ??= new Console({ stdout: process.stdout, stderr: process.stderr });
+  shared ??= new (consoleClass())({ stdout: process.stdout, stderr: process.stderr });
   return shared;
 }

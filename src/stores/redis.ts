@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../builtins.js';
 import { IdempotencyStoreError, InvalidOptionsError } from '../errors.js';
 import { keyRefusal, partitionByKey, quoteKey, refusedMessage } from '../idempotency/keys.js';
 import type {
@@ -114,7 +114,10 @@ interface Script {
   readonly sha: string;
 }
 
-const script = (source: string): Script => ({ source, sha: createHash('sha1').update(source).digest('hex') });
+const script = (source: string): Script => ({
+  source,
+  sha: nodeCrypto().createHash('sha1').update(source).digest('hex'),
+});
 const SCRIPTS = { claim: script(CLAIM), complete: script(COMPLETE), release: script(RELEASE) };
 
 /**

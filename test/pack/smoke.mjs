@@ -114,17 +114,18 @@ handler(event, lambdaContext()).then((response) =>
   );
   for (const format of ['esm', 'cjs']) {
     const outfile = join(work, `bundle.${format === 'esm' ? 'mjs' : 'cjs'}`);
-    await build({
+    const bundledQuickStart = await build({
       entryPoints: [join(app, 'bundled-entry.mjs')],
       bundle: true,
       platform: 'node',
       target: 'node20',
       format,
       outfile,
-      logLevel: 'error',
+      logLevel: 'silent',
     }).catch((error) => {
       throw new Error(`bundling the quick start as ${format} failed: ${error.message}`);
     });
+    assertNoWarnings(bundledQuickStart, `bundling the quick start as ${format}`);
     const bundled = JSON.parse(run(process.execPath, [outfile], work).trim().split('\n').at(-1));
     assert.deepEqual(bundled.response, {
       batchItemFailures: bundled.ids.slice(1).map((itemIdentifier) => ({ itemIdentifier })),
@@ -147,8 +148,9 @@ handler(event, lambdaContext()).then((response) =>
     format: 'esm',
     external: ['@aws-sdk/*'],
     write: false,
-    logLevel: 'error',
+    logLevel: 'silent',
   });
+  assertNoWarnings(minimal, 'bundling the minimal handler');
   const core = minimal.outputFiles[0].contents;
   const coreGzip = gzipSync(core, { level: 9 }).byteLength;
   assert.doesNotMatch(
@@ -160,6 +162,30 @@ handler(event, lambdaContext()).then((response) =>
     core.byteLength <= CORE_BUNDLE_CEILING,
     `the minimal handler bundles to ${core.byteLength} bytes minified, past its ceiling of ${CORE_BUNDLE_CEILING}`,
   );
+
+  // Cold start: a handler whose options use no idempotency loads no `node:crypto` (and with it Node's
+  // streams), and one that logs nothing makes no console, in ESM and CommonJS. The built-in modules a
+  // fresh process has loaded are read from `process.moduleLoadList` (a bare process loads none of these).
+  const coldLoads = (load) => `${load}
+const handler = createBatchHandler(async () => {});
+const record = (i) => ({ messageId: 'm' + i, receiptHandle: 'r' + i, body: 'b', attributes: { ApproximateReceiveCount: '1' },
+  messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:q', awsRegion: 'eu-west-1' });
+const context = { awsRequestId: 'r', functionName: 'f', getRemainingTimeInMillis: () => 30000 };
+handler({ Records: [record(1), record(2)] }, context).then((response) => {
+  if (response.batchItemFailures.length !== 0) throw new Error('unexpected failures');
+  const loaded = process.moduleLoadList.filter((m) => /^NativeModule (crypto|console|stream)$/.test(m));
+  console.log(JSON.stringify(loaded));
+});
+`;
+  writeFileSync(join(app, 'cold.mjs'), coldLoads("import { createBatchHandler } from 'sqs-partial-batch';"));
+  writeFileSync(join(app, 'cold.cjs'), coldLoads("const { createBatchHandler } = require('sqs-partial-batch');"));
+  for (const file of ['cold.mjs', 'cold.cjs']) {
+    assert.deepEqual(
+      JSON.parse(run(process.execPath, [file], app).trim()),
+      [],
+      `${file}: a minimal handler loads node:crypto, node:console or streams`,
+    );
+  }
 
   // CommonJS consumers.
   writeFileSync(
@@ -333,4 +359,13 @@ Resources:
   );
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/** A user's bundler must not warn about the package (as it did about bare imports of chunks marked side-effect free). */
+function assertNoWarnings(result, what) {
+  assert.deepEqual(
+    result.warnings.map((warning) => `${warning.location?.file ?? ''}: ${warning.text}`),
+    [],
+    `${what}: esbuild warns`,
+  );
 }
