@@ -2,6 +2,7 @@
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { coldTable, measureColdImports } from './cold.js';
+import { coldCpuTable, measureColdCpu } from './coldCpu.js';
 import { coldStartTable, measureColdStart } from './coldStart.js';
 import { consumerTable, measureConsumers } from './consumer.js';
 import { idempotencyTable, measureIdempotency } from './idempotency.js';
@@ -46,6 +47,11 @@ if (wanted('overhead')) {
   console.log(missed === 0 ? 'Every budget met.' : `${missed} budget(s) not met.`);
 }
 if (wanted('cold')) {
+  const pairs = quick ? 10 : 40;
+  section(
+    'Budget: cold start (bundled handler, whole-process CPU, paired)',
+    coldCpuTable(await measureColdCpu(pairs, root), pairs),
+  );
   const runs = quick ? 5 : 21;
   section('Cold start (whole process, one invocation)', coldStartTable(measureColdStart(runs, root), runs));
   section('Cold import', coldTable(measureColdImports(quick ? 3 : 11, root), quick ? 3 : 11));
