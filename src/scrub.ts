@@ -88,6 +88,8 @@ const BASE = 31;
 const FILTER_SIZE = 1 << 16;
 const FILTER_MASK = FILTER_SIZE - 1;
 /** BASE ** (FRAGMENT - 1), modulo 2 ** 32. */
+/** The filter of {@link FragmentFinder.redact}, shared: all zero between uses. */
+let filter: Uint8Array | undefined;
 const TOP = Array.from({ length: FRAGMENT - 1 }).reduce<number>((power) => Math.imul(power, BASE) >>> 0, 1);
 
 /**
@@ -100,7 +102,8 @@ class FragmentFinder {
   constructor(private readonly values: readonly string[]) {}
 
   redact(text: string): string {
-    if (text.length < FRAGMENT) return text;
+    // Values are longest first: when none is long enough to hold a fragment, no window can match.
+    if (text.length < FRAGMENT || (this.values[0]?.length ?? 0) < FRAGMENT) return text;
     const windows = new Map<number, Map<string, number[]>>();
     for (let i = 0; i + FRAGMENT <= text.length; i++) {
       const gram = text.slice(i, i + FRAGMENT);
@@ -114,9 +117,20 @@ class FragmentFinder {
       if (starts === undefined) byText.set(gram, [i]);
       else starts.push(i);
     }
-    // A bit per low 16 bits of each window's hash: most positions of a value are ruled out without a map lookup.
-    const seen = new Uint8Array(FILTER_SIZE);
+    // A bit per low 16 bits of each window's hash: most positions of a value are ruled out without a map
+    // lookup. One table for the process, made on the first failure and cleared after each use: a fresh
+    // 64 KB table per message cost more than the rest of the failure path.
+    filter ??= new Uint8Array(FILTER_SIZE);
+    const seen = filter;
     for (const hash of windows.keys()) seen[hash & FILTER_MASK] = 1;
+    try {
+      return this.cover(text, windows, seen);
+    } finally {
+      for (const hash of windows.keys()) seen[hash & FILTER_MASK] = 0;
+    }
+  }
+
+  private cover(text: string, windows: Map<number, Map<string, number[]>>, seen: Uint8Array): string {
     const covered = new Uint8Array(text.length);
     let any = false;
     for (const value of this.values) {

@@ -4,7 +4,7 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { sqsEvent } from '../../src/testing/index.js';
 
 /** How records of a batch fail. */
-export type Mix = 'all valid' | '6% failing' | 'all invalid JSON';
+export type Mix = 'all valid' | '6% failing' | 'one invalid JSON' | 'all invalid JSON';
 
 /** Bodies a record function turns into a thrown error. */
 export const DECLINED = 'declined';
@@ -37,13 +37,21 @@ export function lambdaContext(budgetMs = 30_000): Context {
  * a 6% failure rate is exact over the set even on batches of 10. Failing
  * records: a third invalid JSON, a third failing the schema (a negative
  * amount), a third thrown by the record function (customer `declined`),
- * spread by a fixed pattern.
+ * spread by a fixed pattern. `one invalid JSON`: the middle record of every
+ * event is cut-off JSON, the others valid.
  */
 export function eventsFor(size: number, mix: Mix): { events: SQSEvent[]; failing: number } {
   const count = Math.max(1, Math.ceil(500 / size));
   const total = count * size;
-  const failingTotal = mix === 'all valid' ? 0 : mix === 'all invalid JSON' ? total : Math.round(total * 0.06);
-  // Spread the failures evenly over the whole set of records.
+  const failingTotal =
+    mix === 'all valid'
+      ? 0
+      : mix === 'all invalid JSON'
+        ? total
+        : mix === 'one invalid JSON'
+          ? count
+          : Math.round(total * 0.06);
+  // Spread the failures evenly over the whole set of records (one per event: its middle record).
   const failAt = new Set<number>();
   for (let k = 0; k < failingTotal; k++) failAt.add(Math.floor((k * total) / failingTotal + total / failingTotal / 2));
   const events: SQSEvent[] = [];
@@ -62,7 +70,7 @@ export function eventsFor(size: number, mix: Mix): { events: SQSEvent[]; failing
         bodies.push(order);
         continue;
       }
-      const kind = mix === 'all invalid JSON' ? 0 : failed % 3;
+      const kind = mix === 'all invalid JSON' || mix === 'one invalid JSON' ? 0 : failed % 3;
       failed++;
       if (kind === 0)
         bodies.push(`${JSON.stringify(order).slice(0, -1)},`); // cut off: not JSON
