@@ -167,6 +167,11 @@ export class Evaluator {
   }
 
   private getAtt(args: unknown, depth: number): Known<unknown> {
+    // The string form, `"Fn::GetAtt": "Queue.Arn"`, is valid CloudFormation too: split at the first dot.
+    if (typeof args === 'string' && args.indexOf('.') > 0) {
+      const dot = args.indexOf('.');
+      return this.getAtt([args.slice(0, dot), args.slice(dot + 1)], depth);
+    }
     if (!Array.isArray(args) || typeof args[0] !== 'string')
       return unknown(`${describe({ 'Fn::GetAtt': args })} is malformed`);
     const attribute = this.shallow(args[1], depth + 1);

@@ -72,6 +72,14 @@ export interface EventSourceModel {
   readonly maximumConcurrency: Known<number | undefined>;
   /** Whether the mapping has `FilterCriteria` with at least one filter. */
   readonly filtered: Known<boolean>;
+  /**
+   * The queue named by something other than its ARN (`!Ref Queue` is its URL), which CloudFormation
+   * rejects at deploy: what was written, and the queue's logical id. The queue is still resolved, so
+   * the other rules check the queue that was meant.
+   */
+  readonly queueNotArn?: { readonly written: string; readonly queue: string };
+  /** A SAM function in a template without `Transform: AWS::Serverless-2016-10-31` (checked anyway). */
+  readonly samTransformMissing?: boolean;
 }
 
 /** Defaults AWS applies when a setting is absent. */

@@ -54,6 +54,10 @@ const DOCS = {
   scalingConfig: 'https://docs.aws.amazon.com/lambda/latest/api/API_ScalingConfig.html',
   scaling: 'https://repost.aws/knowledge-center/lambda-sqs-scaling',
   filtering: 'https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html',
+  samSqsEvent:
+    'https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-sqs.html',
+  samTransform:
+    'https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-template-anatomy.html',
 } as const;
 
 const queueOf = (s: EventSourceModel): QueueModel => value(s.queue);
@@ -85,6 +89,25 @@ const queueDialect = (d: Dialect): Dialect => (d === 'sam' ? 'cloudformation' : 
 
 /** Every rule, in the order reports list them. */
 export const RULES: readonly Rule[] = [
+  {
+    id: 'queue-not-arn',
+    severity: 'error',
+    summary: 'The event source names its queue by URL (`!Ref Queue`) or another attribute, not by ARN.',
+    doc: DOCS.samSqsEvent,
+    check(s) {
+      if (s.queueNotArn === undefined) return undefined;
+      const { written, queue } = s.queueNotArn;
+      const property = s.dialect === 'sam' ? 'Queue' : 'EventSourceArn';
+      return {
+        message: `${property} is ${written}, which is the queue's URL (or another attribute), not its ARN: CloudFormation rejects the event source at deploy.`,
+        resources: [s.id, queue],
+        fix:
+          s.dialect === 'cdk'
+            ? `new SqsEventSource(queue) passes the queue's ARN itself; in a raw CfnEventSourceMapping use eventSourceArn: queue.queueArn`
+            : `${property}: !GetAtt ${queue}.Arn`,
+      };
+    },
+  },
   {
     id: 'report-batch-item-failures',
     severity: 'error',
@@ -344,6 +367,21 @@ export const RULES: readonly Rule[] = [
           Math.min(1_209_600, needed * 2),
         ),
         location: queue.location,
+      };
+    },
+  },
+  {
+    id: 'sam-transform-missing',
+    severity: 'info',
+    summary: 'A SAM function in a template without `Transform: AWS::Serverless-2016-10-31`.',
+    doc: DOCS.samTransform,
+    check(s) {
+      if (s.samTransformMissing !== true) return undefined;
+      return {
+        message:
+          'The template has AWS::Serverless::Function resources but no Transform: AWS::Serverless-2016-10-31; CloudFormation cannot deploy it as it is. Its functions were checked as SAM would expand them.',
+        resources: [s.id],
+        fix: 'Transform: AWS::Serverless-2016-10-31',
       };
     },
   },

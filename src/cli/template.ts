@@ -71,8 +71,13 @@ class TemplateReader {
   eventSources(): EventSourceModel[] {
     const sources: EventSourceModel[] = [];
     for (const [id, resource] of Object.entries(this.resources)) {
+      if (id.startsWith('Fn::ForEach::')) {
+        sources.push(...this.forEachSources(id, resource));
+        continue;
+      }
       if (!isPlainObject(resource) || !this.deployed(resource)) continue;
-      if (resource.Type === 'AWS::Serverless::Function' && this.sam) {
+      if (resource.Type === 'AWS::Serverless::Function') {
+        // Without the SAM transform (test fixtures, partial templates) the function is checked anyway, and told.
         const events = this.evaluator.shallow(objectOrEmpty(resource.Properties).Events);
         for (const [name, event] of Object.entries(events.known ? objectOrEmpty(events.value) : {})) {
           if (isPlainObject(event) && event.Type === 'SQS')
@@ -87,14 +92,65 @@ class TemplateReader {
   }
 
   private samEvent(functionId: string, name: string, props: Record<string, unknown>): EventSourceModel {
+    const mistake = this.queueNotArn(props.Queue);
     return {
       id: `${functionId}.Events.${name}`,
       dialect: 'sam',
       location: this.location(['Resources', functionId, 'Properties', 'Events', name]),
-      queue: this.queueAt(props.Queue, `${functionId}.Events.${name}.Queue`),
+      queue: mistake ? this.queueModel(mistake.queue) : this.queueAt(props.Queue, `${functionId}.Events.${name}.Queue`),
       function: known(this.functionModel(functionId)),
       ...this.mappingSettings(props),
+      ...(mistake ? { queueNotArn: mistake } : {}),
+      ...(this.sam ? {} : { samTransformMissing: true }),
     };
+  }
+
+  /**
+   * The SQS event sources inside an `Fn::ForEach` block (the LanguageExtensions transform), each
+   * reported with every rule not checked: their values exist only once the loop is expanded at deploy.
+   */
+  private forEachSources(id: string, block: unknown): EventSourceModel[] {
+    const fragment = Array.isArray(block) ? block[2] : undefined;
+    if (!isPlainObject(fragment)) return [];
+    const reason = 'resources inside Fn::ForEach are expanded only at deploy';
+    const sources: EventSourceModel[] = [];
+    for (const [key, resource] of Object.entries(fragment)) {
+      if (!isPlainObject(resource)) continue;
+      const props = objectOrEmpty(resource.Properties);
+      const events = Object.entries(objectOrEmpty(props.Events)).filter(
+        ([, event]) => isPlainObject(event) && event.Type === 'SQS',
+      );
+      const ids =
+        resource.Type === 'AWS::Lambda::EventSourceMapping'
+          ? [`${id}.${key}`]
+          : resource.Type === 'AWS::Serverless::Function'
+            ? events.map(([name]) => `${id}.${key}.Events.${name}`)
+            : [];
+      for (const sourceId of ids) {
+        sources.push({
+          id: sourceId,
+          dialect: resource.Type === 'AWS::Serverless::Function' ? 'sam' : 'cloudformation',
+          location: this.location(['Resources', id]),
+          queue: unknown(reason),
+          function: unknown(reason),
+          batchSize: unknown(reason),
+          batchingWindow: unknown(reason),
+          functionResponseTypes: unknown(reason),
+          maximumConcurrency: unknown(reason),
+          filtered: unknown(reason),
+        });
+      }
+    }
+    return sources;
+  }
+
+  /** A template queue named by its URL (`!Ref Queue`) or another attribute where its ARN belongs. */
+  private queueNotArn(node: unknown): { written: string; queue: string } | undefined {
+    const value = this.evaluator.shallow(node);
+    if (!value.known || !(value.value instanceof ResourceAttr)) return undefined;
+    const attr = value.value;
+    if (attr.attribute === 'Arn' || this.type(attr.logicalId) !== 'AWS::SQS::Queue') return undefined;
+    return { written: describe(attr), queue: attr.logicalId };
   }
 
   private mapping(id: string, props: Record<string, unknown>): EventSourceModel | undefined {
@@ -104,11 +160,13 @@ class TemplateReader {
     // An event source that cannot be resolved is SQS unless the mapping has a property only other sources take.
     if (kind === undefined && NON_SQS_PROPERTIES.some((p) => p in props)) return undefined;
     const dialect: Dialect = this.cdk ? 'cdk' : 'cloudformation';
+    const mistake = this.queueNotArn(props.EventSourceArn);
     return {
       id,
       dialect,
       location: this.location(['Resources', id]),
-      queue: this.queueAt(props.EventSourceArn, `${id}.EventSourceArn`),
+      ...(mistake ? { queueNotArn: mistake } : {}),
+      queue: mistake ? this.queueModel(mistake.queue) : this.queueAt(props.EventSourceArn, `${id}.EventSourceArn`),
       function: this.functionAt(props.FunctionName, `${id}.FunctionName`),
       ...this.mappingSettings(props),
     };

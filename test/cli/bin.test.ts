@@ -67,7 +67,7 @@ describe('the built bin, as a child process', () => {
   it('passes the repository SAM example clean', async () => {
     const { code, stdout } = await runBin(['check', join(ROOT, 'examples/sam/template.yaml')]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/OrdersConsumer\.Events\.Orders \(queue OrdersQueue\), line \d+\n\s+ok: 16 rules passed/);
+    expect(stdout).toMatch(/OrdersConsumer\.Events\.Orders \(queue OrdersQueue\), line \d+\n\s+ok: 18 rules passed/);
   });
 
   it('exits 2 with usage on bad arguments', async () => {

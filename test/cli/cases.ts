@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { ModuleLoader } from '../../src/cli/live.js';
 import { main } from '../../src/cli/main.js';
+import { RULES } from '../../src/cli/rules.js';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 
@@ -59,6 +60,37 @@ export const QUEUE_RULES = [
 const queueRulesFor = (source: string) => QUEUE_RULES.map((rule) => `${rule} ${source}`);
 
 export const CASES: readonly Case[] = [
+  {
+    name: 'a SAM template without its Transform line: checked, with an info finding (#23)',
+    args: ['sam-no-transform.yaml'],
+    exit: 1,
+    findings: ['error report-batch-item-failures Worker.Events.Jobs', 'info sam-transform-missing Worker.Events.Jobs'],
+  },
+  {
+    name: 'Fn::GetAtt in its string form ("Q.Arn") resolves the queue, so its rules run (#23)',
+    args: ['getatt-string.json'],
+    exit: 1,
+    findings: ['error visibility-timeout-below-function-timeout Mapping', 'warning no-redrive-policy Mapping'],
+  },
+  {
+    name: 'Queue: !Ref (the URL) on a SAM SQS event is an error with the fix; the queue is still checked (#23)',
+    args: ['queue-ref-url.yaml'],
+    exit: 1,
+    findings: [
+      'error queue-not-arn Worker.Events.Jobs',
+      'error visibility-timeout-below-function-timeout Worker.Events.Jobs',
+      'warning no-redrive-policy Worker.Events.Jobs',
+    ],
+  },
+  {
+    name: 'SQS sources inside Fn::ForEach are reported as not checked, never as absent (#23)',
+    args: ['foreach.yaml'],
+    exit: 0,
+    findings: [],
+    notChecked: RULES.filter((rule) => !['queue-not-arn', 'sam-transform-missing'].includes(rule.id)).map(
+      (rule) => `${rule.id} Fn::ForEach::Workers.\${Name}Worker.Events.Jobs`,
+    ),
+  },
   {
     name: 'a clean SAM template (short tags, Globals, parameters, FIFO)',
     args: ['sam-clean.yaml'],

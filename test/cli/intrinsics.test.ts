@@ -68,7 +68,9 @@ describe('Evaluator', () => {
       known: false,
       reason: '!GetAtt Nope names no resource in this template',
     });
-    expect(value({ 'Fn::GetAtt': 'Queue.Arn' })).toMatchObject({
+    // The string form is valid CloudFormation (#23): split at the first dot.
+    expect(value({ 'Fn::GetAtt': 'Queue.Arn' })).toEqual({ known: true, value: new ResourceAttr('Queue', 'Arn') });
+    expect(value({ 'Fn::GetAtt': 'QueueArn' })).toMatchObject({
       known: false,
       reason: expect.stringMatching(/is malformed$/),
     });

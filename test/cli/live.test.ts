@@ -126,7 +126,7 @@ describe('check --live', () => {
     expect(stdout).toContain(
       'deployed (us-east-1): 3 SQS event source mappings\n  orders-consumer ← orders [uuid-orders]',
     );
-    expect(stdout).toContain('  jobs-worker ← jobs.fifo [uuid-jobs]\n    14 rules passed\n    not checked:');
+    expect(stdout).toContain('  jobs-worker ← jobs.fifo [uuid-jobs]\n    16 rules passed\n    not checked:');
   });
 
   it('uses the profile --profile names', async () => {

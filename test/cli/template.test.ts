@@ -118,10 +118,17 @@ describe('eventSourcesInTemplate', () => {
     expect(reason(queue('!Sub "arn:aws:sqs:${AWS::Region}:1:${AWS::StackName}-q"') as never)).toMatch(
       /queue name in .* is known only once deployed/,
     );
-    expect(reason(queue('!Ref Q') as never)).toBe("M.EventSourceArn: !Ref Q is the queue's URL, not its ARN");
-    expect(reason(queue('!GetAtt Q.QueueName') as never)).toBe(
-      "M.EventSourceArn: !GetAtt Q.QueueName is the queue's QueueName, not its ARN",
-    );
+    // The URL or another attribute where the ARN belongs: an error of its own (CloudFormation rejects it), and
+    // the queue that was meant is still checked.
+    const mapped = (arn: string) => esm(`      EventSourceArn: ${arn}\n      FunctionName: !Ref F`)[0];
+    expect(mapped('!Ref Q')).toMatchObject({
+      queue: { known: true, value: { name: 'Q' } },
+      queueNotArn: { written: '!Ref Q', queue: 'Q' },
+    });
+    expect(mapped('!GetAtt Q.QueueName')).toMatchObject({
+      queueNotArn: { written: '!GetAtt Q.QueueName', queue: 'Q' },
+    });
+    expect(mapped('!GetAtt Q.Arn')?.queueNotArn).toBeUndefined();
     expect(reason(queue('!ImportValue q') as never)).toMatch(/imported from another stack/);
   });
 
@@ -199,15 +206,14 @@ Transform: [AWS::Serverless-2016-10-31]
     );
   });
 
-  it('skips resources whose Condition is false, and SAM events without the transform', () => {
-    expect(
-      sources(`Conditions: { Never: !Equals [a, b] }
+  it('skips resources whose Condition is false, and checks SAM events without the transform (telling so)', () => {
+    const found = sources(`Conditions: { Never: !Equals [a, b] }
 Resources:
   M: { Type: AWS::Lambda::EventSourceMapping, Condition: Never, Properties: { EventSourceArn: x, FunctionName: y } }
   F: { Type: AWS::Serverless::Function, Properties: { Events: { E: { Type: SQS, Properties: { Queue: q } } } } }
   N: 3
-`),
-    ).toEqual([]);
+`);
+    expect(found.map((s) => [s.id, s.samTransformMissing])).toEqual([['F.Events.E', true]]);
   });
 });
 
@@ -244,7 +250,7 @@ describe('fix snippets, in each dialect', () => {
 
   it.each(['sam', 'cloudformation', 'cdk', 'live'] as const)('%s: every rule that fires gives a fix', (dialect) => {
     const all = [
-      checkSource(source(dialect)),
+      checkSource(source(dialect, { queueNotArn: { written: '!Ref Q', queue: 'Q' }, samTransformMissing: true })),
       checkSource(
         source(dialect, {
           queue: known(queue({ redrive: known(undefined), fifo: known(true) })),
