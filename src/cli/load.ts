@@ -1,10 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { TemplateError } from './errors.js';
+import { isServerlessConfig } from './serverless.js';
 
 /** A template read from disk: its body with intrinsics in long form, and where each key was written. */
 export interface LoadedTemplate {
   readonly file: string;
+  /** `serverless` for a Serverless Framework configuration; a CloudFormation, SAM or CDK template otherwise. */
+  readonly format?: 'serverless';
   readonly body: Readonly<Record<string, unknown>>;
   /** The 1-based line of a key, by its path from the root, e.g. `['Resources', 'Queue', 'Properties']`. */
   lineOf(path: readonly string[]): number | undefined;
@@ -56,6 +59,9 @@ export function parseTemplate(file: string, text: string): LoadedTemplate {
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new TemplateError(file, 'not a CloudFormation template: the top level is not a mapping');
+  }
+  if (isServerlessConfig(body)) {
+    return { file, format: 'serverless', body, lineOf: (path) => lines.get(path.join(PATH_SEPARATOR)) };
   }
   const resources = (body as Record<string, unknown>).Resources;
   if (resources === null || typeof resources !== 'object' || Array.isArray(resources)) {

@@ -53,7 +53,7 @@ export interface FunctionModel {
 }
 
 /** How fixes are written for this source: the template's own syntax, or an AWS CLI command. */
-export type Dialect = 'sam' | 'cloudformation' | 'cdk' | 'live';
+export type Dialect = 'sam' | 'cloudformation' | 'cdk' | 'serverless' | 'live';
 
 export interface EventSourceModel {
   /** `Function › Events › Name` for SAM, the logical id of a mapping, or a deployed mapping's UUID. */

@@ -9,8 +9,21 @@ const FOURTEEN_DAYS = 1_209_600;
 const queueUrl = (queue: string): string =>
   `"$(aws sqs get-queue-url --queue-name ${queue} --query QueueUrl --output text)"`;
 
+/** Where a template's resources are: `Resources`, or `resources.Resources` in a Serverless Framework configuration. */
+const resourcesPath = (dialect: Dialect): string => (dialect === 'serverless' ? 'resources.Resources' : 'Resources');
+
+/** A Serverless Framework `sqs` event's own name for a mapping property. */
+const SERVERLESS_MAPPING: Record<string, string> = {
+  BatchSize: 'batchSize',
+  MaximumBatchingWindowInSeconds: 'maximumBatchingWindow',
+};
+
+/** An `sqs` event of a Serverless Framework function (not a mapping written as CloudFormation in `resources`). */
+const isFrameworkEvent = (s: EventSourceModel): boolean => s.dialect === 'serverless' && s.id.startsWith('functions.');
+
 /** Where the properties of an event source are written in its template. */
 function mappingPath(s: EventSourceModel): string {
+  if (s.dialect === 'serverless') return isFrameworkEvent(s) ? `# ${s.id}` : `# resources.Resources.${s.id}.Properties`;
   if (s.dialect === 'sam') {
     const [fn, , event] = s.id.split('.');
     return `# Resources.${fn}.Properties.Events.${event}.Properties`;
@@ -34,6 +47,9 @@ export function reportBatchItemFailures(s: EventSourceModel): string {
       return 'new SqsEventSource(queue, { reportBatchItemFailures: true })';
     case 'live':
       return `aws lambda update-event-source-mapping --uuid ${s.id} --function-response-types ReportBatchItemFailures`;
+    case 'serverless':
+      if (isFrameworkEvent(s)) return `${mappingPath(s)}\nfunctionResponseType: ReportBatchItemFailures`;
+      return `${mappingPath(s)}\nFunctionResponseTypes:\n  - ReportBatchItemFailures`;
     default:
       return `${mappingPath(s)}\nFunctionResponseTypes:\n  - ReportBatchItemFailures`;
   }
@@ -49,6 +65,8 @@ export function mappingSetting(
       return `new SqsEventSource(queue, { ${CDK_MAPPING[property]?.(value)} })`;
     case 'live':
       return `aws lambda update-event-source-mapping --uuid ${s.id} ${CLI_MAPPING[property]} ${value}`;
+    case 'serverless':
+      return `${mappingPath(s)}\n${isFrameworkEvent(s) ? SERVERLESS_MAPPING[property] : property}: ${value}`;
     default:
       return `${mappingPath(s)}\n${property}: ${value}`;
   }
@@ -60,6 +78,9 @@ export function maximumConcurrency(s: EventSourceModel, value: number): string {
       return `new SqsEventSource(queue, { maxConcurrency: ${value} })`;
     case 'live':
       return `aws lambda update-event-source-mapping --uuid ${s.id} --scaling-config MaximumConcurrency=${value}`;
+    case 'serverless':
+      if (isFrameworkEvent(s)) return `${mappingPath(s)}\nmaximumConcurrency: ${value}`;
+      return `${mappingPath(s)}\nScalingConfig:\n  MaximumConcurrency: ${value}`;
     default:
       return `${mappingPath(s)}\nScalingConfig:\n  MaximumConcurrency: ${value}`;
   }
@@ -72,6 +93,8 @@ export function reservedConcurrency(dialect: Dialect, fn: string): string {
       return `new Function(this, '${fn}', { reservedConcurrentExecutions: 2, … }) // ${note}`;
     case 'live':
       return `aws lambda put-function-concurrency --function-name ${fn} --reserved-concurrent-executions 2  # ${note}`;
+    case 'serverless':
+      return `# functions.${fn} (${note})\nreservedConcurrency: 2`;
     default:
       return `# Resources.${fn}.Properties (${note})\nReservedConcurrentExecutions: 2`;
   }
@@ -89,7 +112,7 @@ export function queueAttribute(
     case 'live':
       return `aws sqs set-queue-attributes --queue-url ${queueUrl(queue)} --attributes ${attribute}=${value}`;
     default:
-      return `# Resources.${queue}.Properties\n${attribute}: ${value}`;
+      return `# ${resourcesPath(dialect)}.${queue}.Properties\n${attribute}: ${value}`;
   }
 }
 
@@ -101,7 +124,7 @@ export function redrivePolicy(dialect: Dialect, queue: string, fifo: boolean): s
       return `aws sqs set-queue-attributes --queue-url ${queueUrl(queue)} --attributes '{"RedrivePolicy":"{\\"deadLetterTargetArn\\":\\"<ARN of a ${fifo ? 'FIFO' : 'standard'} dead-letter queue>\\",\\"maxReceiveCount\\":\\"5\\"}"}'`;
     default:
       return [
-        '# Resources',
+        `# ${resourcesPath(dialect)}`,
         `${queue}DeadLetterQueue:`,
         '  Type: AWS::SQS::Queue',
         '  Properties:',
@@ -123,7 +146,7 @@ export function maxReceiveCount(dialect: Dialect, queue: string): string {
     case 'live':
       return `aws sqs set-queue-attributes --queue-url ${queueUrl(queue)} --attributes '{"RedrivePolicy":"{\\"deadLetterTargetArn\\":\\"<dead-letter queue ARN>\\",\\"maxReceiveCount\\":\\"5\\"}"}'`;
     default:
-      return `# Resources.${queue}.Properties.RedrivePolicy\nmaxReceiveCount: 5`;
+      return `# ${resourcesPath(dialect)}.${queue}.Properties.RedrivePolicy\nmaxReceiveCount: 5`;
   }
 }
 
@@ -145,7 +168,7 @@ export function queueType(dialect: Dialect, dlq: string, fifo: boolean): string 
         : `aws sqs create-queue --queue-name ${dlq.replace(/\.fifo$/, '')}  # ${replace}; point the redrive policy at it`;
     default:
       return fifo
-        ? `# Resources.${dlq}.Properties (${replace})\nFifoQueue: true`
-        : `# Resources.${dlq}.Properties (${replace}): remove FifoQueue and any .fifo suffix of QueueName`;
+        ? `# ${resourcesPath(dialect)}.${dlq}.Properties (${replace})\nFifoQueue: true`
+        : `# ${resourcesPath(dialect)}.${dlq}.Properties (${replace}): remove FifoQueue and any .fifo suffix of QueueName`;
   }
 }

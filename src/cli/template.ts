@@ -12,6 +12,7 @@ import {
   type RedriveModel,
   unknown,
 } from './model.js';
+import { serverlessAsTemplate } from './serverless.js';
 import { arnResource, flatten, objectOrEmpty, parseJson, readBoolean, readNumber, readStringList } from './values.js';
 
 const SAM_TRANSFORM = 'AWS::Serverless-2016-10-31';
@@ -35,7 +36,11 @@ export function eventSourcesInTemplate(
   template: LoadedTemplate,
   overrides: ReadonlyMap<string, string> = new Map(),
 ): EventSourceModel[] {
-  return new TemplateReader(template, overrides).eventSources();
+  if (template.format !== 'serverless') return new TemplateReader(template, overrides).eventSources();
+  // A Serverless Framework configuration: read as the template the framework makes of it; its SQS events keep
+  // their own paths, and fixes are written in the framework's syntax.
+  // Mappings written as CloudFormation in `resources.Resources` are found too; their fixes name that path.
+  return new TemplateReader(serverlessAsTemplate(template), overrides, 'serverless').eventSources();
 }
 
 class TemplateReader {
@@ -50,6 +55,8 @@ class TemplateReader {
   constructor(
     private readonly template: LoadedTemplate,
     overrides: ReadonlyMap<string, string>,
+    /** The dialect of every source found, when the template was made from another format. */
+    private readonly dialectOverride?: Dialect,
   ) {
     const body = template.body;
     this.resources = body.Resources as Record<string, unknown>;
@@ -159,7 +166,7 @@ class TemplateReader {
     if (kind !== undefined && kind !== 'sqs') return undefined;
     // An event source that cannot be resolved is SQS unless the mapping has a property only other sources take.
     if (kind === undefined && NON_SQS_PROPERTIES.some((p) => p in props)) return undefined;
-    const dialect: Dialect = this.cdk ? 'cdk' : 'cloudformation';
+    const dialect: Dialect = this.dialectOverride ?? (this.cdk ? 'cdk' : 'cloudformation');
     const mistake = this.queueNotArn(props.EventSourceArn);
     return {
       id,

@@ -60,6 +60,92 @@ export const QUEUE_RULES = [
 const queueRulesFor = (source: string) => QUEUE_RULES.map((rule) => `${rule} ${source}`);
 
 export const CASES: readonly Case[] = [
+  // Serverless Framework configurations (#23): the SQS events of `functions`, queues in `resources.Resources`.
+  {
+    name: 'Serverless: an sqs event without functionResponseType, default timeout (6 s) and visibility (30 s)',
+    args: ['serverless/basic.yml'],
+    exit: 1,
+    findings: [
+      'error report-batch-item-failures functions.worker.events[0].sqs',
+      'warning visibility-timeout-below-guidance functions.worker.events[0].sqs',
+      'warning no-redrive-policy functions.worker.events[0].sqs',
+    ],
+  },
+  { name: 'Serverless: a clean configuration', args: ['serverless/clean.yml'], exit: 0, findings: [] },
+  {
+    name: 'Serverless: a string ARN with the aws:region and aws:accountId variables names a queue defined elsewhere',
+    args: ['serverless/string-arn.yml'],
+    exit: 1,
+    findings: ['error report-batch-item-failures functions.charge.events[0].sqs'],
+    notChecked: [...queueRulesFor('functions.charge.events[0].sqs')],
+  },
+  {
+    name: 'Serverless: self:custom variables resolve (an ARN intrinsic, a batch size)',
+    args: ['serverless/self-variables.yml'],
+    exit: 1,
+    findings: ['error batch-size-without-batching-window functions.run.events[0].sqs'],
+  },
+  {
+    name: 'Serverless: the sls:stage and opt:stage variables resolve, so a queue named by stage is found',
+    args: ['serverless/stage.yml'],
+    exit: 0,
+    findings: [
+      'warning visibility-timeout-below-guidance functions.send.events[0].sqs',
+      'warning no-redrive-policy functions.send.events[0].sqs',
+    ],
+  },
+  {
+    name: 'Serverless: an unset env variable leaves the queue rules not checked',
+    args: ['serverless/env-unset.yml'],
+    exit: 0,
+    findings: [],
+    notChecked: [...queueRulesFor('functions.ingest.events[0].sqs')],
+  },
+  {
+    name: 'Serverless: a FIFO queue with batchSize 20 and a batching window',
+    args: ['serverless/fifo.yml'],
+    exit: 1,
+    findings: [
+      'error fifo-batch-size functions.post.events[0].sqs',
+      'error fifo-batching-window functions.post.events[0].sqs',
+    ],
+  },
+  {
+    name: 'Serverless: provider.timeout above the queue visibility timeout',
+    args: ['serverless/timeout.yml'],
+    exit: 1,
+    findings: [
+      'error visibility-timeout-below-function-timeout functions.build.events[0].sqs',
+      'warning max-receive-count-below-5 functions.build.events[0].sqs',
+    ],
+  },
+  {
+    name: 'Serverless: reservedConcurrency below maximumConcurrency, and maximumConcurrency out of range',
+    args: ['serverless/concurrency.yml'],
+    exit: 1,
+    findings: [
+      'warning maximum-concurrency-above-reserved functions.resize.events[0].sqs',
+      'error maximum-concurrency-range functions.resize.events[1].sqs',
+    ],
+  },
+  {
+    name: 'Serverless: filterPatterns, beside an http event',
+    args: ['serverless/filter.yml'],
+    exit: 0,
+    findings: ['info filter-criteria-deletes functions.ship.events[1].sqs'],
+  },
+  {
+    name: 'Serverless: a serverless.json configuration',
+    args: ['serverless/serverless.json'],
+    exit: 1,
+    findings: ['error report-batch-item-failures functions.record.events[0].sqs'],
+  },
+  {
+    name: 'Serverless: a mapping written as CloudFormation in resources.Resources, referencing the framework function id',
+    args: ['serverless/resources-mapping.yml'],
+    exit: 1,
+    findings: ['error report-batch-item-failures ConsumeMapping'],
+  },
   {
     name: 'a SAM template without its Transform line: checked, with an info finding (#23)',
     args: ['sam-no-transform.yaml'],

@@ -11,6 +11,18 @@ describe('sqs-partial-batch check, in process', () => {
 });
 
 describe('the text report', () => {
+  it('writes fixes for a Serverless Framework configuration in its own syntax (#23)', async () => {
+    const { code, stdout } = await run(['check', join(FIXTURES, 'serverless', 'basic.yml')]);
+    expect(code).toBe(1);
+    expect(stdout).toContain('functions.worker.events[0].sqs (queue OrdersQueue), line 9');
+    expect(stdout).toContain(
+      '        # functions.worker.events[0].sqs\n        functionResponseType: ReportBatchItemFailures',
+    );
+    expect(stdout).toContain('        # resources.Resources.OrdersQueue.Properties\n        VisibilityTimeout: 36');
+    const concurrency = await run(['check', join(FIXTURES, 'serverless', 'concurrency.yml')]);
+    expect(concurrency.stdout).toContain('        # functions.resize.events[1].sqs\n        maximumConcurrency: 2');
+  });
+
   it('gives each finding its rule, message, resources, fix and docs', async () => {
     const { code, stdout } = await run(['check', join(FIXTURES, 'sam-missing-report.yaml')]);
     expect(code).toBe(1);
