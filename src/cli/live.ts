@@ -136,6 +136,7 @@ class LiveReader {
       batchingWindow: known(mapping.MaximumBatchingWindowInSeconds ?? AWS_DEFAULTS.batchingWindow),
       functionResponseTypes: known(mapping.FunctionResponseTypes ?? []),
       maximumConcurrency: known(mapping.ScalingConfig?.MaximumConcurrency),
+      provisioned: known(mapping.ProvisionedPollerConfig !== undefined),
       filtered: known((mapping.FilterCriteria?.Filters?.length ?? 0) > 0),
     };
   }
@@ -154,11 +155,14 @@ class LiveReader {
   private async readFunction(arn: string, unqualified: string): Promise<Known<FunctionModel>> {
     const name = unqualified.split(':')[6] ?? arn;
     let timeout: Known<number>;
+    let runtime: Known<string | undefined>;
     try {
       const config = await this.lambda.send(new this.lambdaSdk.GetFunctionConfigurationCommand({ FunctionName: arn }));
       timeout = known(config.Timeout ?? AWS_DEFAULTS.functionTimeout, config.Timeout === undefined);
+      runtime = known(typeof config.Runtime === 'string' ? config.Runtime : undefined);
     } catch (error) {
       timeout = unknown(`lambda:GetFunctionConfiguration on ${name} failed: ${failure(error)}`);
+      runtime = timeout as Known<never>;
     }
     let reservedConcurrency: Known<number | undefined>;
     try {
@@ -169,7 +173,7 @@ class LiveReader {
     } catch (error) {
       reservedConcurrency = unknown(`lambda:GetFunctionConcurrency on ${name} failed: ${failure(error)}`);
     }
-    return known({ name, timeout, reservedConcurrency });
+    return known({ name, timeout, reservedConcurrency, runtime });
   }
 
   /** A queue by ARN; a dead-letter queue's own redrive policy is not read (no rule needs it, and it may loop). */

@@ -50,6 +50,8 @@ export interface FunctionModel {
   readonly timeout: Known<number>;
   /** `undefined` when the function has no reserved concurrency. */
   readonly reservedConcurrency: Known<number | undefined>;
+  /** The Lambda runtime (`nodejs22.x`); `undefined` when none is set (a container image). */
+  readonly runtime?: Known<string | undefined>;
 }
 
 /** How fixes are written for this source: the template's own syntax, or an AWS CLI command. */
@@ -78,6 +80,8 @@ export interface EventSourceModel {
    * the other rules check the queue that was meant.
    */
   readonly queueNotArn?: { readonly written: string; readonly queue: string };
+  /** Whether the mapping has `ProvisionedPollerConfig` (provisioned mode). */
+  readonly provisioned?: Known<boolean>;
   /** A SAM function in a template without `Transform: AWS::Serverless-2016-10-31` (checked anyway). */
   readonly samTransformMissing?: boolean;
 }

@@ -54,6 +54,8 @@ const DOCS = {
   scalingConfig: 'https://docs.aws.amazon.com/lambda/latest/api/API_ScalingConfig.html',
   scaling: 'https://repost.aws/knowledge-center/lambda-sqs-scaling',
   filtering: 'https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html',
+  runtimes: 'https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html#runtimes-deprecated',
+  provisioned: 'https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html',
   samSqsEvent:
     'https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-sqs.html',
   samTransform:
@@ -323,6 +325,40 @@ export const RULES: readonly Rule[] = [
         message: `ScalingConfig.MaximumConcurrency ${max} is outside 2 to 1,000: Lambda rejects the mapping.`,
         resources: [s.id],
         fix: fix.maximumConcurrency(s, max < 2 ? 2 : 1000),
+      };
+    },
+  },
+  {
+    id: 'provisioned-with-maximum-concurrency',
+    severity: 'error',
+    summary: 'Provisioned mode (`ProvisionedPollerConfig`) together with `ScalingConfig.MaximumConcurrency`.',
+    doc: DOCS.provisioned,
+    check(s) {
+      if (s.provisioned === undefined || !value(s.provisioned) || value(s.maximumConcurrency) === undefined)
+        return undefined;
+      return {
+        message:
+          'The mapping is in provisioned mode (ProvisionedPollerConfig) and also sets ScalingConfig.MaximumConcurrency: the two cannot be combined, so Lambda rejects the mapping.',
+        resources: [s.id],
+        fix: fix.withoutMaximumConcurrency(s),
+      };
+    },
+  },
+  {
+    id: 'deprecated-runtime',
+    severity: 'warning',
+    summary: 'The function runs on a deprecated Node.js runtime (`nodejs20.x` or older).',
+    doc: DOCS.runtimes,
+    check(s) {
+      const fn = functionOf(s);
+      const runtime = fn.runtime === undefined ? undefined : value(fn.runtime);
+      const major = /^nodejs(\d+)\.x$/.exec(runtime ?? '')?.[1];
+      if (major === undefined || Number(major) >= 22) return undefined;
+      return {
+        message: `${fn.name} runs on ${runtime}, a deprecated runtime: it gets no security patches, and AWS blocks creating and then updating functions on it.`,
+        resources: [fn.name],
+        fix: fix.runtime(s.dialect, fn.name),
+        location: fn.location,
       };
     },
   },

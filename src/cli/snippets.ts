@@ -86,6 +86,36 @@ export function maximumConcurrency(s: EventSourceModel, value: number): string {
   }
 }
 
+/** A supported runtime for the function. */
+export function runtime(dialect: Dialect, fn: string): string {
+  switch (dialect) {
+    case 'cdk':
+      return `new Function(this, '${fn}', { runtime: Runtime.NODEJS_22_X, … })`;
+    case 'live':
+      return `aws lambda update-function-configuration --function-name ${fn} --runtime nodejs22.x`;
+    case 'serverless':
+      return `# functions.${fn} (or provider)\nruntime: nodejs22.x`;
+    default:
+      return `# Resources.${fn}.Properties (or Globals.Function)\nRuntime: nodejs22.x`;
+  }
+}
+
+/** Provisioned mode without `ScalingConfig.MaximumConcurrency` (its pollers bound the concurrency instead). */
+export function withoutMaximumConcurrency(s: EventSourceModel): string {
+  const note = 'bound the concurrency with ProvisionedPollerConfig.MaximumPollers instead';
+  switch (s.dialect) {
+    case 'cdk':
+      return `new SqsEventSource(queue, { provisionedPollerConfig: { … } }) // no maxConcurrency: ${note}`;
+    case 'live':
+      return `aws lambda update-event-source-mapping --uuid ${s.id} --scaling-config '{}'  # ${note}`;
+    case 'serverless':
+      if (isFrameworkEvent(s)) return `${mappingPath(s)}\n# remove maximumConcurrency: ${note}`;
+      return `${mappingPath(s)}\n# remove ScalingConfig: ${note}`;
+    default:
+      return `${mappingPath(s)}\n# remove ScalingConfig: ${note}`;
+  }
+}
+
 export function reservedConcurrency(dialect: Dialect, fn: string): string {
   const note = "then set the mapping's maximum concurrency to at most the reservation";
   switch (dialect) {

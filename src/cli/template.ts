@@ -181,6 +181,7 @@ class TemplateReader {
 
   private mappingSettings(props: Record<string, unknown>) {
     const scaling = this.evaluator.shallow(props.ScalingConfig);
+    const provisioned = this.evaluator.shallow(props.ProvisionedPollerConfig);
     const filters = this.evaluator.deep(props.FilterCriteria);
     return {
       batchSize: readNumber(this.evaluator, props.BatchSize, 'BatchSize', AWS_DEFAULTS.batchSize),
@@ -191,6 +192,9 @@ class TemplateReader {
         AWS_DEFAULTS.batchingWindow,
       ),
       functionResponseTypes: readStringList(this.evaluator, props.FunctionResponseTypes, 'FunctionResponseTypes'),
+      provisioned: provisioned.known
+        ? known(isPlainObject(provisioned.value))
+        : unknown<boolean>(`ProvisionedPollerConfig: ${provisioned.reason}`),
       maximumConcurrency: scaling.known
         ? readNumber(
             this.evaluator,
@@ -343,7 +347,15 @@ class TemplateReader {
         `${id}.ReservedConcurrentExecutions`,
         undefined,
       ),
+      runtime: this.runtimeOf(props.Runtime ?? globals.Runtime, `${id}.Runtime`),
     };
+  }
+
+  private runtimeOf(node: unknown, label: string): Known<string | undefined> {
+    if (node === undefined || node === null) return known(undefined);
+    const value = this.evaluator.shallow(node);
+    if (!value.known) return unknown(`${label}: ${value.reason}`);
+    return typeof value.value === 'string' ? known(value.value) : unknown(`${label} is ${describe(value.value)}`);
   }
 
   /** Whether the resource is created: its `Condition` is absent, true, or cannot be evaluated. */

@@ -67,7 +67,7 @@ describe('the built bin, as a child process', () => {
   it('passes the repository SAM example clean', async () => {
     const { code, stdout } = await runBin(['check', join(ROOT, 'examples/sam/template.yaml')]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/OrdersConsumer\.Events\.Orders \(queue OrdersQueue\), line \d+\n\s+ok: 18 rules passed/);
+    expect(stdout).toMatch(/OrdersConsumer\.Events\.Orders \(queue OrdersQueue\), line \d+\n\s+ok: 20 rules passed/);
   });
 
   it('exits 2 with usage on bad arguments', async () => {
@@ -93,7 +93,7 @@ describe('the built bin with --live', () => {
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout);
     expect(report.live).toEqual({ region: 'us-east-1', sources: 3 });
-    expect(report.summary).toMatchObject({ errors: 1, warnings: 5, eventSources: 3, notChecked: 9 });
+    expect(report.summary).toMatchObject({ errors: 1, warnings: 5, eventSources: 3, notChecked: 10 });
   });
 
   it('exits 2 without a region', async () => {

@@ -60,6 +60,12 @@ export const QUEUE_RULES = [
 const queueRulesFor = (source: string) => QUEUE_RULES.map((rule) => `${rule} ${source}`);
 
 export const CASES: readonly Case[] = [
+  {
+    name: 'provisioned mode with ScalingConfig.MaximumConcurrency, and a function on nodejs20.x (from Globals) (#23)',
+    args: ['provisioned-and-runtime.yaml'],
+    exit: 1,
+    findings: ['error provisioned-with-maximum-concurrency SettleMapping', 'warning deprecated-runtime SettleMapping'],
+  },
   // Serverless Framework configurations (#23): the SQS events of `functions`, queues in `resources.Resources`.
   {
     name: 'Serverless: an sqs event without functionResponseType, default timeout (6 s) and visibility (30 s)',
@@ -173,9 +179,9 @@ export const CASES: readonly Case[] = [
     args: ['foreach.yaml'],
     exit: 0,
     findings: [],
-    notChecked: RULES.filter((rule) => !['queue-not-arn', 'sam-transform-missing'].includes(rule.id)).map(
-      (rule) => `${rule.id} Fn::ForEach::Workers.\${Name}Worker.Events.Jobs`,
-    ),
+    notChecked: RULES.filter(
+      (rule) => !['queue-not-arn', 'sam-transform-missing', 'provisioned-with-maximum-concurrency'].includes(rule.id),
+    ).map((rule) => `${rule.id} Fn::ForEach::Workers.\${Name}Worker.Events.Jobs`),
   },
   {
     name: 'a clean SAM template (short tags, Globals, parameters, FIFO)',

@@ -41,8 +41,8 @@ describe('the text report', () => {
 
   it('says what passed, and groups what was not checked by its reason', async () => {
     const { stdout } = await run(['check', join(FIXTURES, 'sam-clean.yaml'), join(FIXTURES, 'import.yaml')]);
-    expect(stdout).toContain('Worker.Events.Jobs (queue JobsQueue), line 49\n    ok: 18 rules passed');
-    expect(stdout).toContain('Consumer.Events.Imported, line 15\n    11 rules passed\n');
+    expect(stdout).toContain('Worker.Events.Jobs (queue JobsQueue), line 49\n    ok: 20 rules passed');
+    expect(stdout).toContain('Consumer.Events.Imported, line 15\n    13 rules passed\n');
     expect(stdout).toContain(
       '    not checked: visibility-timeout-below-function-timeout, visibility-timeout-below-guidance, no-redrive-policy, max-receive-count-below-5, dead-letter-retention, dead-letter-queue-type, retention-below-retries\n      because Consumer.Events.Imported.Queue: !ImportValue shared-orders-queue-arn is imported from another stack',
     );

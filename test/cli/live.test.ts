@@ -55,12 +55,13 @@ describe('check --live', () => {
     expect(report.notChecked).toEqual([
       expect.objectContaining({ rule: 'visibility-timeout-below-function-timeout', eventSource: 'uuid-jobs' }),
       expect.objectContaining({ rule: 'visibility-timeout-below-guidance', eventSource: 'uuid-jobs' }),
+      expect.objectContaining({ rule: 'deprecated-runtime', eventSource: 'uuid-jobs' }),
       ...QUEUE_RULES.map((rule) => expect.objectContaining({ rule, eventSource: 'uuid-missing' })),
     ]);
     expect(report.notChecked[0].reason).toMatch(
       /^lambda:GetFunctionConfiguration on jobs-worker failed: AccessDeniedException: /,
     );
-    expect(report.notChecked[2].reason).toMatch(/^reading queue gone failed: /);
+    expect(report.notChecked[3].reason).toMatch(/^reading queue gone failed: /);
     expect(report.eventSources.map((s: { label: string }) => s.label)).toEqual([
       'orders-consumer ← orders',
       'jobs-worker ← jobs.fifo',
@@ -126,7 +127,7 @@ describe('check --live', () => {
     expect(stdout).toContain(
       'deployed (us-east-1): 3 SQS event source mappings\n  orders-consumer ← orders [uuid-orders]',
     );
-    expect(stdout).toContain('  jobs-worker ← jobs.fifo [uuid-jobs]\n    16 rules passed\n    not checked:');
+    expect(stdout).toContain('  jobs-worker ← jobs.fifo [uuid-jobs]\n    17 rules passed\n    not checked:');
   });
 
   it('uses the profile --profile names', async () => {

@@ -250,7 +250,19 @@ describe('fix snippets, in each dialect', () => {
 
   it.each(['sam', 'cloudformation', 'cdk', 'live'] as const)('%s: every rule that fires gives a fix', (dialect) => {
     const all = [
-      checkSource(source(dialect, { queueNotArn: { written: '!Ref Q', queue: 'Q' }, samTransformMissing: true })),
+      checkSource(
+        source(dialect, {
+          queueNotArn: { written: '!Ref Q', queue: 'Q' },
+          samTransformMissing: true,
+          provisioned: known(true),
+          function: known({
+            name: 'F',
+            timeout: known(30),
+            reservedConcurrency: known(1),
+            runtime: known('nodejs20.x'),
+          }),
+        }),
+      ),
       checkSource(
         source(dialect, {
           queue: known(queue({ redrive: known(undefined), fifo: known(true) })),
