@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { closest } from '../optionChecks.js';
 import { UsageError } from './errors.js';
 import { RULES } from './rules.js';
 
@@ -47,7 +48,7 @@ export function parseCheckArgs(argv: readonly string[]): CheckArgs {
   try {
     parsed = parse(argv);
   } catch (error) {
-    throw new UsageError((error as Error).message, { cause: error });
+    throw new UsageError(parseFailure(error), { cause: error });
   }
   const { values, positionals } = parsed;
   const [command, ...templates] = positionals;
@@ -80,22 +81,30 @@ export function parseCheckArgs(argv: readonly string[]): CheckArgs {
   };
 }
 
+const OPTIONS = {
+  format: { type: 'string' },
+  parameter: { type: 'string', multiple: true },
+  ignore: { type: 'string', multiple: true },
+  live: { type: 'boolean' },
+  region: { type: 'string' },
+  profile: { type: 'string' },
+  function: { type: 'string', multiple: true },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 function parse(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      format: { type: 'string' },
-      parameter: { type: 'string', multiple: true },
-      ignore: { type: 'string', multiple: true },
-      live: { type: 'boolean' },
-      region: { type: 'string' },
-      profile: { type: 'string' },
-      function: { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  return parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
+}
+
+/** The argument parser's complaint in our words: an unknown option gets the closest real one. */
+function parseFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const unknownOption = /^Unknown option '(-{1,2}[^']*)'/.exec(message)?.[1];
+  if (unknownOption !== undefined) {
+    const suggestion = closest(unknownOption.replace(/^-+/, ''), Object.keys(OPTIONS));
+    return `unknown option \`${unknownOption}\`${suggestion ? ` (did you mean \`--${suggestion}\`?)` : ''}`;
+  }
+  return message.split('\n')[0] as string;
 }
 
 function parameterMap(pairs: readonly string[]): Map<string, string> {

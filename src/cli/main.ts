@@ -2,7 +2,7 @@ import { parseCheckArgs, USAGE } from './args.js';
 import { checkSource } from './check.js';
 import { EXIT, LiveError, TemplateError, UsageError } from './errors.js';
 import { eventSourcesLive, type ModuleLoader } from './live.js';
-import { loadTemplate } from './load.js';
+import { type LoadedTemplate, loadTemplate } from './load.js';
 import type { EventSourceModel } from './model.js';
 import { formatJson, formatText, type Report, type TemplateOutcome } from './report.js';
 import { eventSourcesInTemplate } from './template.js';
@@ -25,7 +25,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     args = parseCheckArgs(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr(`sqs-partial-batch: ${error.message}\n\n${USAGE}`);
+    io.stderr(`sqs-partial-batch: ${error.message}\nRun \`sqs-partial-batch --help\` for the options.\n`);
     return EXIT.usage;
   }
   if (args.help) {
@@ -35,9 +35,28 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
   const sources: EventSourceModel[] = [];
   const templates: TemplateOutcome[] = [];
+  const loaded: Array<LoadedTemplate | TemplateError> = [];
   for (const file of args.templates) {
     try {
-      const found = eventSourcesInTemplate(await loadTemplate(file), args.parameters);
+      loaded.push(await loadTemplate(file));
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+      loaded.push(error);
+    }
+  }
+  const parameterProblem = checkParameters(
+    args.parameters,
+    loaded.filter((t): t is LoadedTemplate => !(t instanceof TemplateError)),
+  );
+  if (parameterProblem !== undefined) {
+    io.stderr(`sqs-partial-batch: ${parameterProblem}\n`);
+    return EXIT.usage;
+  }
+  for (const [i, template] of loaded.entries()) {
+    const file = args.templates[i] as string;
+    try {
+      if (template instanceof TemplateError) throw template;
+      const found = eventSourcesInTemplate(template, args.parameters);
       sources.push(...found);
       templates.push({ file, sources: found.length });
     } catch (error) {
@@ -68,4 +87,40 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   io.stdout(args.format === 'json' ? formatJson(report) : formatText(report));
   if (templates.some((t) => t.error) || live?.error) return EXIT.usage;
   return report.results.some((r) => r.findings.some((f) => f.severity === 'error')) ? EXIT.findings : EXIT.ok;
+}
+
+/**
+ * A `--parameter` no template declares, or whose value is not among the
+ * parameter's `AllowedValues`: said, not silently ignored. Names with a colon
+ * are Serverless Framework variables (`env:QUEUE_ARN`), which no template declares.
+ */
+function checkParameters(
+  parameters: ReadonlyMap<string, string>,
+  templates: readonly LoadedTemplate[],
+): string | undefined {
+  const declared = new Map<string, { file: string; allowed: unknown }>();
+  for (const template of templates) {
+    if (template.format === 'serverless') continue;
+    const section = template.body.Parameters;
+    if (section === null || typeof section !== 'object' || Array.isArray(section)) continue;
+    for (const [name, declaration] of Object.entries(section)) {
+      const allowed =
+        declaration !== null && typeof declaration === 'object'
+          ? (declaration as { AllowedValues?: unknown }).AllowedValues
+          : undefined;
+      declared.set(name, { file: template.file, allowed });
+    }
+  }
+  for (const [name, value] of parameters) {
+    if (name.includes(':')) continue;
+    const found = declared.get(name);
+    if (found === undefined) {
+      const names = [...declared.keys()];
+      return `unknown parameter \`${name}\` in \`--parameter\`: ${names.length === 0 ? 'no template declares parameters' : `the templates declare ${names.join(', ')}`}`;
+    }
+    if (Array.isArray(found.allowed) && !found.allowed.map(String).includes(value)) {
+      return `\`--parameter ${name}=${value}\`: ${name} allows only ${found.allowed.map(String).join(', ')} (${found.file})`;
+    }
+  }
+  return undefined;
 }

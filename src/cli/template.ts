@@ -161,6 +161,8 @@ class TemplateReader {
   }
 
   private mapping(id: string, props: Record<string, unknown>): EventSourceModel | undefined {
+    // No EventSourceArn: a self-managed Kafka or similar source, never SQS.
+    if (props.EventSourceArn === undefined || props.EventSourceArn === null) return undefined;
     const source = this.evaluator.shallow(props.EventSourceArn);
     const kind = source.known ? this.arnService(source.value) : undefined;
     if (kind !== undefined && kind !== 'sqs') return undefined;
@@ -223,7 +225,16 @@ class TemplateReader {
 
   /** The logical id of the queue an evaluated ARN names. */
   private queueId(value: unknown): Known<string> {
-    if (value instanceof ResourceAttr && this.type(value.logicalId) === 'AWS::SQS::Queue') {
+    const type = value instanceof ResourceAttr ? this.type(value.logicalId) : undefined;
+    if (
+      value instanceof ResourceAttr &&
+      (type === 'AWS::CloudFormation::Stack' || type === 'AWS::Serverless::Application')
+    ) {
+      return unknown(
+        `the queue comes from nested stack ${value.logicalId} (${value.attribute ?? 'Ref'}): check that stack's template`,
+      );
+    }
+    if (value instanceof ResourceAttr && type === 'AWS::SQS::Queue') {
       return value.attribute === 'Arn'
         ? known(value.logicalId)
         : unknown(`${describe(value)} is the queue's ${value.attribute ?? 'URL'}, not its ARN`);
@@ -387,6 +398,8 @@ class TemplateReader {
   private arnService(value: unknown): string | undefined {
     if (value instanceof ResourceAttr) {
       const type = String(this.type(value.logicalId) ?? '');
+      // A nested stack's output may be a queue ARN: unknown, so the mapping is kept and its queue reported not checked.
+      if (type === 'AWS::CloudFormation::Stack' || type === 'AWS::Serverless::Application') return undefined;
       return type === 'AWS::SQS::Queue' ? 'sqs' : type.startsWith('AWS::') ? 'other' : undefined;
     }
     const text = flatten(value);

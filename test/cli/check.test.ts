@@ -83,13 +83,30 @@ describe('usage', () => {
     [['check', 'x.yaml', '--region', 'eu-west-1'], /`--region` needs `--live`/],
     [['check', 'x.yaml', '--parameter', 'NoEquals'], /Expected `--parameter` as Name=Value, got `NoEquals`/],
     [['check', 'x.yaml', '--ignore', 'no-such-rule'], /Unknown rule `no-such-rule` in `--ignore`/],
-    [['check', 'x.yaml', '--verbose'], /Unknown option '--verbose'/],
-  ])('%j exits 2 with the reason and the usage', async (argv, reason) => {
+    [['check', 'x.yaml', '--verbose'], /unknown option `--verbose`$/m],
+    [['check', 'x.yaml', '--formt', 'json'], /unknown option `--formt` \(did you mean `--format`\?\)/],
+    [['check', 'x.yaml', '--paramter', 'A=b'], /unknown option `--paramter` \(did you mean `--parameter`\?\)/],
+  ])('%j exits 2 with the reason in one line and where to find the options', async (argv, reason) => {
     const { code, stdout, stderr } = await run(argv);
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toMatch(reason);
-    expect(stderr).toContain('Usage: sqs-partial-batch check');
+    // Not the whole help: the reason, and how to get the help.
+    expect(stderr.trim().split('\n')).toHaveLength(2);
+    expect(stderr).toContain('Run `sqs-partial-batch --help` for the options.');
+  });
+
+  it('refuses a --parameter no template declares, and a value outside AllowedValues (#23)', async () => {
+    const template = join(FIXTURES, 'conditions.yaml');
+    const unknownName = await run(['check', template, '--parameter', 'Enviroment=prod']);
+    expect(unknownName.code).toBe(2);
+    expect(unknownName.stderr).toMatch(
+      /unknown parameter `Enviroment` in `--parameter`: the templates declare Env, Sizes/,
+    );
+    const notAllowed = await run(['check', template, '--parameter', 'Env=qa']);
+    expect(notAllowed.code).toBe(2);
+    expect(notAllowed.stderr).toContain('`--parameter Env=qa`: Env allows only staging, prod');
+    expect((await run(['check', template, '--parameter', 'Env=prod', '--format', 'json'])).stderr).toBe('');
   });
 
   it('--help prints the usage and exits 0', async () => {

@@ -132,6 +132,18 @@ describe('eventSourcesInTemplate', () => {
     expect(reason(queue('!ImportValue q') as never)).toMatch(/imported from another stack/);
   });
 
+  it('skips a mapping without EventSourceArn (self-managed Kafka), and names a queue from a nested stack (#23)', () => {
+    expect(esm('      FunctionName: !Ref F\n      Topics: [orders]')).toEqual([]);
+    expect(esm('      FunctionName: !Ref F')).toEqual([]);
+    const nested = esm(
+      '      EventSourceArn: !GetAtt Queues.Outputs.OrdersArn\n      FunctionName: !Ref F',
+      '  Queues:\n    Type: AWS::CloudFormation::Stack\n    Properties: { TemplateURL: queues.yaml }',
+    )[0]?.queue;
+    expect(reason(nested as never)).toBe(
+      "M.EventSourceArn: the queue comes from nested stack Queues (Outputs.OrdersArn): check that stack's template",
+    );
+  });
+
   it('tells SQS mappings from others, and keeps an unresolvable one unless it has a stream-only property', () => {
     expect(esm('      EventSourceArn: arn:aws:kinesis:eu-west-1:1:stream/s\n      FunctionName: !Ref F')).toEqual([]);
     expect(
