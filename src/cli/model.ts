@@ -24,6 +24,8 @@ export interface Location {
 }
 
 export interface QueueModel {
+  /** In a CDK template: the construct id (`OrdersQueue`) of this hashed logical id, which fixes name. */
+  readonly constructId?: string;
   /** Logical id in a template, or the queue name when deployed. */
   readonly name: string;
   readonly location?: Location;
@@ -43,6 +45,8 @@ export interface RedriveModel {
 }
 
 export interface FunctionModel {
+  /** In a CDK template: the construct id of this hashed logical id, which fixes name. */
+  readonly constructId?: string;
   /** Logical id in a template, or the function name when deployed. */
   readonly name: string;
   readonly location?: Location;

@@ -82,12 +82,14 @@ function visibilityOf(s: EventSourceModel) {
     window,
     wanted,
     resources: [queue.name, fn.name],
-    fix: fix.queueAttribute(queueDialect(s.dialect), queue.name, 'VisibilityTimeout', wanted),
+    fix: fix.queueAttribute(queueDialect(s.dialect), fixName(queue), 'VisibilityTimeout', wanted),
     location: queue.location,
   };
 }
 const seconds = (n: number): string => `${n} s`;
 const queueDialect = (d: Dialect): Dialect => (d === 'sam' ? 'cloudformation' : d);
+/** The name a fix uses: the construct id in a CDK template, else the logical id or name. */
+const fixName = (model: { name: string; constructId?: string }): string => model.constructId ?? model.name;
 
 /** Every rule, in the order reports list them. */
 export const RULES: readonly Rule[] = [
@@ -168,7 +170,7 @@ export const RULES: readonly Rule[] = [
       return {
         message: `Queue ${queue.name} has no redrive policy: a message that always fails is retried until its retention period ends, then deleted.`,
         resources: [queue.name],
-        fix: fix.redrivePolicy(queueDialect(s.dialect), queue.name, value(queue.fifo)),
+        fix: fix.redrivePolicy(queueDialect(s.dialect), fixName(queue), value(queue.fifo)),
         location: queue.location,
       };
     },
@@ -187,7 +189,7 @@ export const RULES: readonly Rule[] = [
       return {
         message: `Queue ${queue.name} moves a message to its dead-letter queue after ${count} receive${count === 1 ? '' : 's'}: throttled and briefly failing batches use receives too, so good messages reach the dead-letter queue (AWS recommends at least 5 for Lambda).`,
         resources: [queue.name],
-        fix: fix.maxReceiveCount(queueDialect(s.dialect), queue.name),
+        fix: fix.maxReceiveCount(queueDialect(s.dialect), fixName(queue)),
         location: redrive.location,
       };
     },
@@ -209,7 +211,7 @@ export const RULES: readonly Rule[] = [
       return {
         message: `Dead-letter queue ${dlq.name} keeps messages ${seconds(kept)}, not longer than the ${seconds(source)} of ${queue.name}: a message's age counts from its first enqueue, so it can expire soon after it is moved.`,
         resources: [dlq.name, queue.name],
-        fix: fix.deadLetterRetention(queueDialect(s.dialect), dlq.name, queue.name, source),
+        fix: fix.deadLetterRetention(queueDialect(s.dialect), fixName(dlq), fixName(queue), source),
         location: dlq.location,
       };
     },
@@ -229,7 +231,7 @@ export const RULES: readonly Rule[] = [
       return {
         message: `${queue.name} is a ${fifo ? 'FIFO' : 'standard'} queue but its dead-letter queue ${dlq.name} is a ${fifo ? 'standard' : 'FIFO'} queue: SQS rejects the redrive policy, since both must be of the same type.`,
         resources: [queue.name, dlq.name],
-        fix: fix.queueType(queueDialect(s.dialect), dlq.name, fifo),
+        fix: fix.queueType(queueDialect(s.dialect), fixName(dlq), fifo),
         location: dlq.location,
       };
     },
@@ -357,7 +359,7 @@ export const RULES: readonly Rule[] = [
       return {
         message: `${fn.name} runs on ${runtime}, a deprecated runtime: it gets no security patches, and AWS blocks creating and then updating functions on it.`,
         resources: [fn.name],
-        fix: fix.runtime(s.dialect, fn.name),
+        fix: fix.runtime(s.dialect, fixName(fn)),
         location: fn.location,
       };
     },
@@ -376,7 +378,7 @@ export const RULES: readonly Rule[] = [
       return {
         message: `${fn.name} has a reserved concurrency of ${reserved} but the mapping ${limit}: Lambda polls past the reservation, throttled batches go back to the queue and use receives, and good messages can reach the dead-letter queue.`,
         resources: [fn.name, s.id],
-        fix: reserved >= 2 ? fix.maximumConcurrency(s, reserved) : fix.reservedConcurrency(s.dialect, fn.name),
+        fix: reserved >= 2 ? fix.maximumConcurrency(s, reserved) : fix.reservedConcurrency(s.dialect, fixName(fn)),
         location: reserved >= 2 ? s.location : fn.location,
       };
     },

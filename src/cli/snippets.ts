@@ -181,10 +181,12 @@ export function maxReceiveCount(dialect: Dialect, queue: string): string {
 }
 
 export function deadLetterRetention(dialect: Dialect, dlq: string, source: string, sourceRetention: number): string {
-  // A source keeping the maximum of 14 days leaves no longer retention for its dead-letter queue: shorten the source.
+  const longest = queueAttribute(dialect, dlq, 'MessageRetentionPeriod', FOURTEEN_DAYS);
+  // A source keeping the maximum of 14 days leaves no longer retention for its dead-letter queue: shorten the
+  // source too, so that applying the fix clears the finding (the dead-letter queue must then keep 14 days).
   return sourceRetention >= FOURTEEN_DAYS
-    ? queueAttribute(dialect, source, 'MessageRetentionPeriod', FOURTEEN_DAYS - 2 * 86_400)
-    : queueAttribute(dialect, dlq, 'MessageRetentionPeriod', FOURTEEN_DAYS);
+    ? `${queueAttribute(dialect, source, 'MessageRetentionPeriod', FOURTEEN_DAYS - 2 * 86_400)}\n${longest}`
+    : longest;
 }
 
 export function queueType(dialect: Dialect, dlq: string, fifo: boolean): string {

@@ -266,6 +266,7 @@ class TemplateReader {
     const fifo = readBoolean(this.evaluator, props.FifoQueue, `${id}.FifoQueue`, false);
     const model: QueueModel = {
       name: id,
+      ...this.constructIdOf(id),
       location: this.location(['Resources', id]),
       fifo:
         fifo.known && !fifo.value && name.known && typeof name.value === 'string' && name.value.endsWith('.fifo')
@@ -345,6 +346,7 @@ class TemplateReader {
     const globals = resource.Type === 'AWS::Serverless::Function' ? this.globals : {};
     return {
       name: id,
+      ...this.constructIdOf(id),
       location: this.location(['Resources', id]),
       timeout: readNumber(
         this.evaluator,
@@ -374,6 +376,16 @@ class TemplateReader {
     if (resource.Condition === undefined) return true;
     const condition = this.evaluator.condition(resource.Condition);
     return !condition.known || condition.value;
+  }
+
+  /** A CDK resource's construct id, from `Metadata.aws:cdk:path` (`Stack/OrdersQueue/Resource`). */
+  private constructIdOf(id: string): { constructId?: string } {
+    if (!this.cdk) return {};
+    const path = objectOrEmpty(objectOrEmpty(this.resources[id]).Metadata)['aws:cdk:path'];
+    if (typeof path !== 'string') return {};
+    const segments = path.split('/');
+    const last = segments.at(-1) === 'Resource' ? segments.at(-2) : segments.at(-1);
+    return last ? { constructId: last } : {};
   }
 
   private type(id: string): unknown {

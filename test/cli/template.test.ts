@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are CloudFormation Fn::Sub text
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -230,6 +230,46 @@ Resources:
 });
 
 describe('fix snippets, in each dialect', () => {
+  it('names CDK constructs by their construct id, not the hashed logical id (#23)', () => {
+    const template = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'cdk.template.json'), 'utf8'));
+    template.Resources.OrdersQueue2B4D7C0E.Properties.VisibilityTimeout = 10; // below the function's 30 s
+    template.Resources.Consumer9C3B1F4E.Properties.Runtime = 'nodejs20.x';
+    const [source] = eventSourcesInTemplate(parseTemplate('cdk.template.json', JSON.stringify(template)));
+    const fixes = checkSource(source as EventSourceModel).findings.map((f) => f.fix);
+    expect(fixes).toContain("new Queue(this, 'OrdersQueue', { visibilityTimeout: Duration.seconds(180) })");
+    expect(fixes.join('\n')).toContain("new Function(this, 'Consumer', { runtime: Runtime.NODEJS_22_X");
+    expect(fixes.join('\n')).not.toMatch(/2B4D7C0E|9C3B1F4E/);
+  });
+
+  it('gives a dead-letter retention fix that clears the finding when applied, even from a 14-day source (#23)', () => {
+    const template = (source: number, dlq: number | undefined) => `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Q:
+    Type: AWS::SQS::Queue
+    Properties:
+      MessageRetentionPeriod: ${source}
+      VisibilityTimeout: 60
+      RedrivePolicy: { deadLetterTargetArn: !GetAtt D.Arn, maxReceiveCount: 5 }
+  D:
+    Type: AWS::SQS::Queue
+${dlq === undefined ? '' : `    Properties: { MessageRetentionPeriod: ${dlq} }`}
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs22.x
+      Timeout: 10
+      Events: { E: { Type: SQS, Properties: { Queue: !GetAtt Q.Arn, FunctionResponseTypes: [ReportBatchItemFailures] } } }
+`;
+    const retention = (yaml: string) =>
+      checkSource(sources(yaml)[0] as EventSourceModel).findings.find((f) => f.rule === 'dead-letter-retention');
+    const finding = retention(template(1_209_600, undefined));
+    expect(finding?.fix).toBe(
+      '# Resources.Q.Properties\nMessageRetentionPeriod: 1036800\n# Resources.D.Properties\nMessageRetentionPeriod: 1209600',
+    );
+    // Applied: the source keeps 12 days, the dead-letter queue 14: no finding left.
+    expect(retention(template(1_036_800, 1_209_600))).toBeUndefined();
+  });
+
   const queue = (over: Partial<QueueModel> = {}): QueueModel => ({
     name: 'Q',
     fifo: known(false),
