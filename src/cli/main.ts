@@ -3,9 +3,9 @@ import { checkSource } from './check.js';
 import { EXIT, LiveError, TemplateError, UsageError } from './errors.js';
 import { eventSourcesLive, type ModuleLoader } from './live.js';
 import { type LoadedTemplate, loadTemplate } from './load.js';
-import type { EventSourceModel } from './model.js';
+import type { EventSourceModel, Known, QueueModel } from './model.js';
 import { formatJson, formatText, type Report, type TemplateOutcome } from './report.js';
-import { eventSourcesInTemplate } from './template.js';
+import { eventSourcesInTemplate, queueExports } from './template.js';
 
 /** Where the command writes, and how it loads the AWS SDK (tests replace both). */
 export interface Io {
@@ -52,11 +52,17 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.stderr(`sqs-partial-batch: ${parameterProblem}\n`);
     return EXIT.usage;
   }
+  // Queues one template exports, for the `!ImportValue` of the others (several stacks checked in one run).
+  const imports = new Map<string, Known<QueueModel>>();
+  for (const template of loaded) {
+    if (template instanceof TemplateError) continue;
+    for (const [name, queue] of queueExports(template, args.parameters)) imports.set(name, queue);
+  }
   for (const [i, template] of loaded.entries()) {
     const file = args.templates[i] as string;
     try {
       if (template instanceof TemplateError) throw template;
-      const found = eventSourcesInTemplate(template, args.parameters);
+      const found = eventSourcesInTemplate(template, args.parameters, imports);
       sources.push(...found);
       templates.push({ file, sources: found.length });
     } catch (error) {

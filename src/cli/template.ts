@@ -27,6 +27,19 @@ const NON_SQS_PROPERTIES = [
 ];
 
 /**
+ * The queues a template exports by name, for `!ImportValue` in the other
+ * templates of the same run (a stack that exports its queue, checked with
+ * the stack that consumes it).
+ */
+export function queueExports(
+  template: LoadedTemplate,
+  overrides: ReadonlyMap<string, string> = new Map(),
+): Map<string, Known<QueueModel>> {
+  if (template.format === 'serverless') return new Map();
+  return new TemplateReader(template, overrides).exportedQueues();
+}
+
+/**
  * Finds every SQS event source in a template (SAM `Type: SQS` events and
  * `AWS::Lambda::EventSourceMapping` resources on an SQS queue) and resolves
  * what the rules need: the queue, its redrive policy and dead-letter queue,
@@ -35,8 +48,10 @@ const NON_SQS_PROPERTIES = [
 export function eventSourcesInTemplate(
   template: LoadedTemplate,
   overrides: ReadonlyMap<string, string> = new Map(),
+  imports: ReadonlyMap<string, Known<QueueModel>> = new Map(),
 ): EventSourceModel[] {
-  if (template.format !== 'serverless') return new TemplateReader(template, overrides).eventSources();
+  if (template.format !== 'serverless')
+    return new TemplateReader(template, overrides, undefined, imports).eventSources();
   // A Serverless Framework configuration: read as the template the framework makes of it; its SQS events keep
   // their own paths, and fixes are written in the framework's syntax.
   // Mappings written as CloudFormation in `resources.Resources` are found too; their fixes name that path.
@@ -57,6 +72,8 @@ class TemplateReader {
     overrides: ReadonlyMap<string, string>,
     /** The dialect of every source found, when the template was made from another format. */
     private readonly dialectOverride?: Dialect,
+    /** Queues other templates of the same run export, by export name (`!ImportValue` resolves to them). */
+    private readonly imports: ReadonlyMap<string, Known<QueueModel>> = new Map(),
   ) {
     const body = template.body;
     this.resources = body.Resources as Record<string, unknown>;
@@ -73,6 +90,20 @@ class TemplateReader {
       (r) => isPlainObject(r) && isPlainObject(r.Metadata) && 'aws:cdk:path' in r.Metadata,
     );
     this.globals = objectOrEmpty(objectOrEmpty(body.Globals).Function);
+  }
+
+  /** The queues this template exports (`Outputs.*.Export.Name`), for templates that import them. */
+  exportedQueues(): Map<string, Known<QueueModel>> {
+    const exported = new Map<string, Known<QueueModel>>();
+    for (const [key, output] of Object.entries(objectOrEmpty(this.template.body.Outputs))) {
+      if (!isPlainObject(output) || !isPlainObject(output.Export)) continue;
+      const name = this.evaluator.shallow(output.Export.Name);
+      if (!name.known || typeof name.value !== 'string') continue;
+      const queue = this.queueAt(output.Value, `${this.template.file} Outputs.${key}`);
+      // Only outputs that are queues: an export of anything else stays "imported from another stack".
+      if (queue.known) exported.set(name.value, queue);
+    }
+    return exported;
   }
 
   eventSources(): EventSourceModel[] {
@@ -216,6 +247,11 @@ class TemplateReader {
 
   /** The queue an ARN-valued property points to. */
   private queueAt(node: unknown, label: string): Known<QueueModel> {
+    if (isPlainObject(node) && 'Fn::ImportValue' in node) {
+      const name = this.evaluator.shallow(node['Fn::ImportValue']);
+      const imported = name.known && typeof name.value === 'string' ? this.imports.get(name.value) : undefined;
+      if (imported) return imported.known ? imported : unknown(`${label}: ${imported.reason}`);
+    }
     const value = this.evaluator.shallow(node);
     if (!value.known) return unknown(`${label}: ${value.reason}`);
     const id = this.queueId(value.value);

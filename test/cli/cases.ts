@@ -61,6 +61,13 @@ const queueRulesFor = (source: string) => QUEUE_RULES.map((rule) => `${rule} ${s
 
 export const CASES: readonly Case[] = [
   {
+    name: '!ImportValue resolves to the queue another template of the same run exports (#23)',
+    args: ['import.yaml', 'export.yaml'],
+    exit: 1,
+    findings: ['warning no-redrive-policy Consumer.Events.Imported', 'error report-batch-item-failures ExternalMapping'],
+    notChecked: [...queueRulesFor('Consumer.Events.FromParameter'), ...queueRulesFor('ExternalMapping')],
+  },
+  {
     name: 'provisioned mode with ScalingConfig.MaximumConcurrency, and a function on nodejs20.x (from Globals) (#23)',
     args: ['provisioned-and-runtime.yaml'],
     exit: 1,
