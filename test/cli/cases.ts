@@ -64,7 +64,10 @@ export const CASES: readonly Case[] = [
     name: '!ImportValue resolves to the queue another template of the same run exports (#23)',
     args: ['import.yaml', 'export.yaml'],
     exit: 1,
-    findings: ['warning no-redrive-policy Consumer.Events.Imported', 'error report-batch-item-failures ExternalMapping'],
+    findings: [
+      'warning no-redrive-policy Consumer.Events.Imported',
+      'error report-batch-item-failures ExternalMapping',
+    ],
     notChecked: [...queueRulesFor('Consumer.Events.FromParameter'), ...queueRulesFor('ExternalMapping')],
   },
   {
