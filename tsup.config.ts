@@ -28,6 +28,7 @@ export default defineConfig([
       index: 'src/index.ts',
       consumer: 'src/consumer/index.ts',
       dynamodb: 'src/stores/dynamodb.ts',
+      'large-payloads': 'src/largePayloads/index.ts',
       redis: 'src/stores/redis.ts',
       sqs: 'src/sqs.ts',
       'testing/index': 'src/testing/index.ts',
