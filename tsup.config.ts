@@ -30,7 +30,7 @@ export default defineConfig([
       dynamodb: 'src/stores/dynamodb.ts',
       'large-payloads': 'src/largePayloads/index.ts',
       redis: 'src/stores/redis.ts',
-      sqs: 'src/sqs.ts',
+      sqs: 'src/sqsEntry.ts',
       'testing/index': 'src/testing/index.ts',
     },
   },

@@ -4,28 +4,13 @@ import { settleWithin } from '../util.js';
 import { LargePayloadError } from './errors.js';
 import type { ResolvedLargePayloads, S3ClientLike } from './options.js';
 import { readPointer, type S3Pointer } from './pointer.js';
+import { GivenUp, loadS3Sdk, type S3Sdk } from './s3.js';
 
 /**
  * Follows large-payload pointers to S3 and deletes their objects.
  * `@aws-sdk/client-s3` is imported on the first pointer. Nothing here writes
  * an object's content or key into a message.
  */
-
-type S3Sdk = typeof import('@aws-sdk/client-s3');
-let sdk: Promise<S3Sdk> | undefined;
-
-/** Why a call was given up, in words of ours: its message is safe to show whole. */
-class GivenUp extends Error {}
-
-function loadS3Sdk(): Promise<S3Sdk> {
-  sdk ??= import('@aws-sdk/client-s3').catch((error: unknown) => {
-    sdk = undefined;
-    throw new GivenUp(
-      `the \`largePayloads\` option needs @aws-sdk/client-s3 (npm install @aws-sdk/client-s3): ${error instanceof Error ? error.message : String(error)}`,
-    );
-  });
-  return sdk;
-}
 
 /** The client made on first use, per handler, when `largePayloads.s3` is not given. */
 const defaultClients = new WeakMap<ResolvedLargePayloads, S3ClientLike>();
