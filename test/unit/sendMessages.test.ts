@@ -156,7 +156,10 @@ describe('sendMessages', () => {
       });
       await sendMessages(sqs, QUEUE, [{ body: 'untraced' }]);
       const [traced, untraced] = sqs.sent(QUEUE);
-      expect((traced?.messageAttributes.traceparent as { StringValue: string }).StringValue).toContain(spanId);
+      expect(traced?.messageAttributes.traceparent).toMatchObject({
+        DataType: 'String',
+        StringValue: expect.stringContaining(spanId),
+      });
       expect(untraced?.messageAttributes.traceparent).toBeUndefined();
       expect(trace.getActiveSpan()).toBeUndefined();
     } finally {
