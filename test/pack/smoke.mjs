@@ -33,6 +33,12 @@ import { root, run, scratchProject, typeCheck } from './scratch.mjs';
  * lookup for dead-lettering, and the InvalidBodies metric (+1.5 KB together),
  * less about 1 KB that the split build (#19: shared chunks instead of a copy of
  * the engine per entry) saves. Issue #21 sets the target at 58 KB.
+ *
+ * Issue #22 (large payloads) keeps it: the S3 reader is the
+ * `/large-payloads` entry, which a handler imports to use it, because a
+ * single-file bundle inlines lazily imported modules (the reader would have
+ * cost every handler about 9 KB). The engine's hooks for it add 1.4 KB
+ * (66,044 to 67,514 bytes measured), inside the ceiling.
  */
 const CORE_BUNDLE_CEILING = 66 * 1024;
 
@@ -155,6 +161,11 @@ handler(event, lambdaContext()).then((response) =>
     minimal.outputFiles[0].text,
     /(^|;)import[^;]*from\s*["']@aws-sdk\//m,
     'the minimal handler imports the AWS SDK at start-up',
+  );
+  assert.doesNotMatch(
+    minimal.outputFiles[0].text,
+    /PayloadS3Pointer|client-s3/,
+    'the minimal handler carries the large-payload reader',
   );
   assert.ok(
     core.byteLength <= CORE_BUNDLE_CEILING,
