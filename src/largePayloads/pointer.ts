@@ -5,16 +5,64 @@
  * Number attribute with the original body's size in bytes.
  */
 
-/** The pointer's class name as current producers write it. */
+/**
+ * The pointer's class name as current producers write it.
+ *
+ * @example
+ * ```ts
+ * import { POINTER_CLASS } from 'sqs-partial-batch/large-payloads';
+ *
+ * const isPointer = (body: string) => body.startsWith(`["${POINTER_CLASS}"`);
+ * ```
+ */
 export const POINTER_CLASS = 'software.amazon.payloadoffloading.PayloadS3Pointer';
-/** The class name older producers (Java extended client 1.x) write. */
+
+/**
+ * The class name older producers (Java extended client 1.x) write; the reader takes both.
+ *
+ * @example
+ * ```ts
+ * import { LEGACY_POINTER_CLASS } from 'sqs-partial-batch/large-payloads';
+ *
+ * console.log(LEGACY_POINTER_CLASS); // 'com.amazon.sqs.javamessaging.MessageS3Pointer'
+ * ```
+ */
 export const LEGACY_POINTER_CLASS = 'com.amazon.sqs.javamessaging.MessageS3Pointer';
-/** The attribute with the original body's size in bytes. */
+
+/**
+ * The Number message attribute with the original body's size in bytes, as `sendMessages` writes it.
+ *
+ * @example
+ * ```ts
+ * import { SIZE_ATTRIBUTE } from 'sqs-partial-batch/large-payloads';
+ *
+ * const size = (record: SQSRecord) => Number(record.messageAttributes[SIZE_ATTRIBUTE]?.stringValue);
+ * ```
+ */
 export const SIZE_ATTRIBUTE = 'ExtendedPayloadSize';
-/** The size attribute older producers write. */
+
+/**
+ * The size attribute older producers write.
+ *
+ * @example
+ * ```ts
+ * import { LEGACY_SIZE_ATTRIBUTE } from 'sqs-partial-batch/large-payloads';
+ *
+ * console.log(LEGACY_SIZE_ATTRIBUTE); // 'SQSLargePayloadSize'
+ * ```
+ */
 export const LEGACY_SIZE_ATTRIBUTE = 'SQSLargePayloadSize';
 
-/** Where an offloaded body lives. */
+/**
+ * Where an offloaded body lives: what a pointer names.
+ *
+ * @example
+ * ```ts
+ * import type { S3Pointer } from 'sqs-partial-batch/large-payloads';
+ *
+ * const pointer: S3Pointer = { bucket: 'imports-payloads', key: '5d1c0a4e-3f4b-4c5d-9e8f-0a1b2c3d4e5f' };
+ * ```
+ */
 export interface S3Pointer {
   readonly bucket: string;
   readonly key: string;

@@ -175,7 +175,7 @@ function isMissing(error: unknown): boolean {
  * What S3 answered, without its text: an error's message may quote the key,
  * so only a name that looks like an S3 error code and the HTTP status are kept.
  */
-export function describeS3Error(error: unknown): string {
+function describeS3Error(error: unknown): string {
   try {
     if (error instanceof GivenUp) return error.message;
     const { name, $metadata } = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } };
