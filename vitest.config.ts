@@ -6,7 +6,8 @@ export default defineConfig({
     alias: {
       'sqs-partial-batch/consumer': fileURLToPath(new URL('./src/consumer/index.ts', import.meta.url)),
       'sqs-partial-batch/dynamodb': fileURLToPath(new URL('./src/stores/dynamodb.ts', import.meta.url)),
-      'sqs-partial-batch/sqs': fileURLToPath(new URL('./src/sqs.ts', import.meta.url)),
+      'sqs-partial-batch/sqs': fileURLToPath(new URL('./src/sqsEntry.ts', import.meta.url)),
+      'sqs-partial-batch/large-payloads': fileURLToPath(new URL('./src/largePayloads/index.ts', import.meta.url)),
       'sqs-partial-batch/redis': fileURLToPath(new URL('./src/stores/redis.ts', import.meta.url)),
       'sqs-partial-batch/testing': fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)),
       'sqs-partial-batch': fileURLToPath(new URL('./src/index.ts', import.meta.url)),

@@ -43,8 +43,10 @@ export interface ValidationIssue {
 }
 
 /**
- * Which step of reading a body failed: `body` (not a string), `json`,
- * `envelope` (not the configured SNS or EventBridge shape) or `schema`.
+ * Which step of reading a body failed: `body` (not a string), `payload` (a
+ * large-payload pointer that cannot be followed: malformed, a bucket not
+ * allowed, an object missing or too large), `json`, `envelope` (not the
+ * configured SNS or EventBridge shape) or `schema`.
  *
  * @example
  * ```ts
@@ -53,7 +55,7 @@ export interface ValidationIssue {
  * const isBadJson = (error: unknown) => error instanceof RecordValidationError && error.stage === 'json';
  * ```
  */
-export type ValidationStage = 'body' | 'json' | 'envelope' | 'schema';
+export type ValidationStage = 'body' | 'payload' | 'json' | 'envelope' | 'schema';
 
 /**
  * A record's body could not be read: it is not valid JSON, it is not the
@@ -148,6 +150,7 @@ export class RecordValidationError extends SqsPartialBatchError {
 
 const STAGE_LABEL: Record<ValidationStage, string> = {
   body: 'body checks',
+  payload: 'large payload checks',
   json: 'JSON parsing',
   envelope: 'envelope checks',
   schema: 'schema validation',
@@ -202,7 +205,7 @@ function textOf(read: () => unknown, fallback: string): string {
 }
 
 /** A messageId quoted for a message. */
-function quote(messageId: string): string {
+export function quote(messageId: string): string {
   return typeof messageId === 'string' ? JSON.stringify(messageId) : textOf(() => messageId, '?');
 }
 

@@ -33,6 +33,7 @@ export type {
   IdempotencyRelease,
   IdempotencyStore,
 } from './idempotency/store.js';
+export type { LargePayloadOptions, S3ClientLike } from './largePayloads/options.js';
 export {
   METRIC_NAMES,
   type MetricsOption,

@@ -14,6 +14,8 @@ import {
   type ResolvedIdempotency,
   resolveIdempotency,
 } from './idempotency/options.js';
+import type { LargePayloadOptions } from './largePayloads/options.js';
+import { type LargePayloads, largePayloadsOption } from './largePayloads/registry.js';
 import { resolveLogger } from './observability/logging.js';
 import { type MetricsOption, metricsFeature } from './observability/metrics.js';
 import { isTracer, type TracerLike, tracingFeature } from './observability/tracingOption.js';
@@ -122,6 +124,16 @@ export interface BatchProcessorOptions<
    * @default undefined (no spans, and no OpenTelemetry code loaded)
    */
   readonly tracer?: TracerLike | undefined;
+  /**
+   * Read bodies offloaded to S3 in the AWS extended-client format (Java,
+   * Python, Powertools, `sendMessages`): `{ s3?, allowedBuckets,
+   * deleteAfterSuccess?, maxBytes?, timeoutMs? }`. See {@link LargePayloadOptions}.
+   * Its values are checked at creation; the reader is imported on demand
+   * (the first invocation waits for it), and `@aws-sdk/client-s3` is loaded
+   * on the first pointer.
+   * @default undefined (a pointer body is parsed as it is)
+   */
+  readonly largePayloads?: LargePayloadOptions | undefined;
 }
 
 /**
@@ -179,6 +191,7 @@ export interface ResolvedOptions {
   readonly logger: BatchLogger | undefined;
   readonly idempotency: ResolvedIdempotency | undefined;
   readonly failurePolicy: ResolvedFailurePolicy;
+  readonly largePayloads: LargePayloads | undefined;
   /** What the observability options turned on. */
   readonly features: readonly Feature[];
   /** Handler only (the processor never throws for failed records). */
@@ -199,6 +212,7 @@ export const PROCESSOR_KEYS = [
   'deadLetter',
   'metrics',
   'tracer',
+  'largePayloads',
 ] as const;
 /** Keys `createBatchHandler` accepts. */
 export const HANDLER_KEYS = [...PROCESSOR_KEYS, 'throwOnFullBatchFailure'] as const;
@@ -264,6 +278,7 @@ export function resolveOptions(options: unknown, allowedKeys: readonly string[] 
     );
   }
   const resolvedLogger = resolveLogger(logger as BatchLogger | false | undefined);
+  const largePayloads = largePayloadsOption(input.largePayloads);
   return {
     schema: schema as StandardSchemaV1 | undefined,
     envelope: envelope as Envelope | undefined,
@@ -273,9 +288,12 @@ export function resolveOptions(options: unknown, allowedKeys: readonly string[] 
     logger: resolvedLogger,
     idempotency: resolveIdempotency(idempotency),
     failurePolicy: resolveFailurePolicy(input),
+    largePayloads,
     features: [
       metricsFeature(input.metrics),
       tracer === undefined ? undefined : tracingFeature(tracer, resolvedLogger),
+      // The reader is imported on demand: the first invocation waits for it like a feature.
+      largePayloads?.ready === undefined ? undefined : { ready: largePayloads.ready, start: () => undefined },
     ].filter((feature): feature is Feature => feature !== undefined),
     throwOnFullBatchFailure: (throwOnFullBatchFailure as boolean | undefined) ?? DEFAULTS.throwOnFullBatchFailure,
   };

@@ -1,5 +1,10 @@
 import type { SQSRecord } from 'aws-lambda';
-import { RecordValidationError, type ValidationIssue, type ValidationStage } from './errors.js';
+import {
+  RecordValidationError,
+  type SqsPartialBatchError,
+  type ValidationIssue,
+  type ValidationStage,
+} from './errors.js';
 import { describeJsonError } from './jsonError.js';
 import { scrubIssues } from './scrub.js';
 import type { StandardSchemaV1 } from './standardSchema.js';
@@ -9,14 +14,20 @@ import { isInstance, isPromiseLike } from './util.js';
 /**
  * A body that could not be read. `permanent` tells the two kinds apart: the
  * body is wrong (not a string, not JSON, not the envelope, issues from the
- * schema), so no retry can help; or the schema itself broke (it threw, or
- * answered something that is not a Standard Schema result), which may be a
- * bug or a passing fault in an async refinement, so the record is retried.
+ * schema, a large-payload pointer that cannot be followed), so no retry can
+ * help; or the schema itself broke (it threw, or answered something that is
+ * not a Standard Schema result), which may be a bug or a passing fault in an
+ * async refinement, or S3 did not hand over an offloaded body
+ * (a `LargePayloadError`), so the record is retried. A permanent failure always
+ * carries a `RecordValidationError`. `missing`: the offloaded object does not
+ * exist, which idempotency may yet explain (a duplicate whose first run
+ * deleted it).
  */
 export class ParseFailure {
   constructor(
-    readonly error: RecordValidationError,
+    readonly error: RecordValidationError | SqsPartialBatchError,
     readonly permanent: boolean,
+    readonly missing = false,
   ) {}
 }
 
@@ -188,8 +199,15 @@ function parseJson(messageId: string, text: string, path?: PropertyKey[]): unkno
   }
 }
 
-function invalid(messageId: string, stage: ValidationStage, message: string, path: PropertyKey[] = []): ParseFailure {
-  return new ParseFailure(validationError(messageId, stage, [{ message, path }]), true);
+/** A permanent failure with one issue. */
+export function invalid(
+  messageId: string,
+  stage: ValidationStage,
+  message: string,
+  path: PropertyKey[] = [],
+  missing = false,
+): ParseFailure {
+  return new ParseFailure(validationError(messageId, stage, [{ message, path }]), true, missing);
 }
 
 /**

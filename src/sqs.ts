@@ -187,7 +187,8 @@ const SEND_TIMEOUT_MS = 5000;
 /**
  * Sends records to a queue: the body and message attributes of each, plus
  * its error's name and message, original message id and source queue ARN as
- * attributes (the record's own attributes are kept up to SQS's limit of 10).
+ * attributes (the record's own attributes are kept up to SQS's limit of 10,
+ * a large-payload size attribute first, so a pointer message stays whole).
  * FIFO records keep their group id and get their message id as
  * deduplication id. Records go in `SendMessageBatch` calls of at most 10
  * messages and 1 MiB (body and attributes, as SQS counts them), all calls at
@@ -249,27 +250,38 @@ export async function sendToQueue(
   return failed;
 }
 
-/** One record as a `SendMessageBatch` entry (without its `Id`), with its size. */
-interface Message {
-  readonly messageId: string;
+/** One `SendMessageBatch` entry, without its `Id`. */
+export interface BatchEntry {
   readonly body: string;
   readonly attributes: Record<string, AttributeValue>;
-  readonly group: string | undefined;
+  readonly group?: string | undefined;
+  readonly deduplicationId?: string | undefined;
+  readonly delaySeconds?: number | undefined;
+}
+
+/** One record as a `SendMessageBatch` entry, with its size. */
+interface Message extends BatchEntry {
+  readonly messageId: string;
   readonly bytes: number;
 }
 
-async function sendBatch(client: SqsClientLike, queueUrl: string, batch: readonly Message[]): Promise<unknown> {
+/** One `SendMessageBatch` call for `batch`, entry `Id`s `'0'` to `batch.length - 1`. */
+export async function sendBatch(
+  client: SqsClientLike,
+  queueUrl: string,
+  batch: readonly BatchEntry[],
+): Promise<unknown> {
   const { SendMessageBatchCommand } = await loadSqsSdk();
   return (client as SQSClient).send(
     new SendMessageBatchCommand({
       QueueUrl: queueUrl,
-      Entries: batch.map((message, i) => ({
+      Entries: batch.map((entry, i) => ({
         Id: String(i),
-        MessageBody: message.body,
-        MessageAttributes: message.attributes as Record<string, MessageAttributeValue>,
-        ...(message.group === undefined
-          ? {}
-          : { MessageGroupId: message.group, MessageDeduplicationId: message.messageId }),
+        MessageBody: entry.body,
+        MessageAttributes: entry.attributes as Record<string, MessageAttributeValue>,
+        MessageGroupId: entry.group,
+        MessageDeduplicationId: entry.deduplicationId,
+        DelaySeconds: entry.delaySeconds,
       })),
     }),
   );
@@ -292,7 +304,11 @@ function toMessage({ record, errorName, errorMessage }: DeadLetterEntry): Messag
     },
   };
   let count = DEAD_LETTER_ATTRIBUTES.length;
-  for (const [name, value] of ownAttributes(record)) {
+  // A large-payload pointer's size attribute first (`ExtendedPayloadSize`): the parked message stays one the extended clients read.
+  const own = ownAttributes(record).sort(
+    ([a], [b]) => Number(b.endsWith('PayloadSize')) - Number(a.endsWith('PayloadSize')),
+  );
+  for (const [name, value] of own) {
     if (count >= MAX_MESSAGE_ATTRIBUTES) break;
     if (Object.hasOwn(attributes, name)) continue;
     attributes[name] = value;
@@ -303,7 +319,7 @@ function toMessage({ record, errorName, errorMessage }: DeadLetterEntry): Messag
     messageId,
     body,
     attributes,
-    group: typeof group === 'string' ? group : undefined,
+    ...(typeof group === 'string' ? { group, deduplicationId: messageId } : {}),
     bytes: messageBytes(body, attributes),
   };
 }
@@ -333,7 +349,7 @@ function ownAttributes(record: SQSRecord): Array<[string, AttributeValue]> {
 }
 
 /** Why a call failed, as a line of text; never throws. */
-function describeFailure(error: unknown): string {
+export function describeFailure(error: unknown): string {
   try {
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return text.length > 300 ? `${text.slice(0, 300)}…` : text;

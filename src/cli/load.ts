@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { TemplateError } from './errors.js';
-import { isServerlessConfig } from './serverless.js';
+import { isPlainObject } from './intrinsics.js';
 
 /** A template read from disk: its body with intrinsics in long form, and where each key was written. */
 export interface LoadedTemplate {
@@ -135,4 +135,14 @@ export function jsonPosition(text: string, error: unknown): { line: number; colu
   const lineColumn = /line (\d+) column (\d+)/.exec(message);
   if (lineColumn) return { line: Number(lineColumn[1]), column: Number(lineColumn[2]) };
   return undefined;
+}
+
+/** Whether a parsed file is a Serverless Framework configuration rather than a template. */
+export function isServerlessConfig(body: unknown): body is Record<string, unknown> {
+  return (
+    isPlainObject(body) &&
+    !('Resources' in body) &&
+    'service' in body &&
+    (isPlainObject(body.functions) || isPlainObject(body.provider))
+  );
 }

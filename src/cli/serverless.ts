@@ -14,16 +14,6 @@ const SERVERLESS_DEFAULTS = { timeout: 6, stage: 'dev', region: 'us-east-1' } as
 const MAX_VARIABLE_DEPTH = 10;
 const VARIABLE = /\$\{([^{}]+)\}/g;
 
-/** Whether a parsed file is a Serverless Framework configuration rather than a template. */
-export function isServerlessConfig(body: unknown): body is Record<string, unknown> {
-  return (
-    isPlainObject(body) &&
-    !('Resources' in body) &&
-    'service' in body &&
-    (isPlainObject(body.functions) || isPlainObject(body.provider))
-  );
-}
-
 /** Where an event source made from `functions.<name>.events[<index>]` came from. */
 interface ServerlessEventOrigin {
   readonly functionName: string;

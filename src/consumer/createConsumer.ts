@@ -1,5 +1,6 @@
 import { checkProcessRecord, createEngine } from '../engine.js';
 import type { SqsClientLike } from '../failurePolicy/options.js';
+import { registerReader } from '../largePayloads/register.js';
 import type { StandardSchemaV1 } from '../standardSchema.js';
 import type { BodyOf, Envelope, ProcessRecord } from '../types.js';
 import { type ConsumerOptions, resolveConsumerOptions, SHARED_KEYS } from './options.js';
@@ -85,6 +86,8 @@ export function createConsumer<
   Env extends Envelope | undefined = undefined,
 >(processRecord: ProcessRecord<BodyOf<Schema, Env>>, options: ConsumerOptions<Schema, Env>): Consumer {
   checkProcessRecord(processRecord);
+  // A container has no bundle size to keep: `largePayloads` works without importing its entry.
+  if ((options as { largePayloads?: unknown } | undefined)?.largePayloads !== undefined) registerReader();
   let poller: Poller | undefined;
   // `backoff` and `deadLetter` without a client of their own use the consumer's, made when it starts.
   const consumerClient: SqsClientLike = {

@@ -17,6 +17,8 @@ export interface InvocationStart {
    * context active when it runs is the consumer's, long gone.
    */
   readonly hosted: boolean;
+  /** With `largePayloads`: how many records had their payload fetched from S3 so far. */
+  readonly offloaded?: (() => number) | undefined;
 }
 
 /**

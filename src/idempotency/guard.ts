@@ -8,8 +8,10 @@ import {
   IdempotencyPayloadError,
   IdempotencyPayloadMismatchError,
   IdempotencyStoreError,
+  type RecordValidationError,
 } from '../errors.js';
 import { isSuccess } from '../outcomes.js';
+import { ParseFailure } from '../parse.js';
 import { scrubText } from '../scrub.js';
 import type { BatchRecord, RecordOutcome } from '../types.js';
 import { isInstance, isWellFormed, settleWithin } from '../util.js';
@@ -33,6 +35,12 @@ interface Leader {
   readonly hash: string | undefined;
   waiters: Array<(outcome: RecordOutcome) => void>;
   outcome: RecordOutcome | undefined;
+  /**
+   * Set for a record whose offloaded object is missing (default key only):
+   * a duplicate when its key completed (its first run deleted the object),
+   * invalid when the key was free, retried when the store cannot tell.
+   */
+  readonly missing?: ParseFailure;
 }
 
 /** Longest a key may be: no backend stores more in one key (DynamoDB: 2 KB partition keys, well above sensible keys). */
@@ -85,7 +93,18 @@ export class BatchIdempotency {
     const claimed: Leader[] = [];
     for (let index = 0; index < records.length; index++) {
       const record = records[index];
-      if (!isBatchRecord(record)) continue;
+      if (!isBatchRecord(record)) {
+        // An offloaded object that is missing: with the default key, the store tells whether its record is a duplicate.
+        if (record instanceof ParseFailure && record.missing && options.key === undefined) {
+          const key = (record.error as RecordValidationError).messageId;
+          if (byKey.has(key)) continue;
+          const gone: Leader = { index, key, hash: undefined, waiters: [], outcome: undefined, missing: record };
+          byKey.set(key, gone);
+          claimed.push(gone);
+          claims.push({ key, token: this.token, inProgressUntil, payloadHash: undefined });
+        }
+        continue;
+      }
       const prepared = this.prepare(record);
       if (prepared instanceof Error) {
         this.gates[index] = { kind: 'decided', outcome: failed(record, index, prepared) };
@@ -139,7 +158,9 @@ export class BatchIdempotency {
     }
     for (let i = 0; i < claimed.length; i++) {
       const leader = claimed[i] as Leader;
-      this.gates[leader.index] = this.gateFor(leader, results[i], records[leader.index] as BatchRecord<unknown>);
+      // A missing object's record is known by its error, which carries its messageId.
+      const record = leader.missing?.error ?? records[leader.index];
+      this.gates[leader.index] = this.gateFor(leader, results[i], record as BatchRecord<unknown>);
     }
   }
 
@@ -212,13 +233,15 @@ export class BatchIdempotency {
    * not be trusted: one store call each, side by side, within `budget`.
    * Claims of records still running (`interrupted`) are kept: they lapse at
    * the deadline. Never rejects; failures are passed to `report`.
+   *
+   * @returns Whether the completions were written (true when there were none).
    */
   async finish(
     outcomes: readonly RecordOutcome[],
     interrupted: (index: number) => boolean,
     budget: Budget,
     report: (error: IdempotencyStoreError) => void,
-  ): Promise<void> {
+  ): Promise<boolean> {
     this.finishing = true;
     if (this.renewing !== undefined) await this.renewing;
     const { store, ttlMs, timeoutMs } = this.options;
@@ -235,7 +258,7 @@ export class BatchIdempotency {
       }
     }
     const call = async (operation: 'complete' | 'release', run: () => Promise<void>, count: number) => {
-      if (count === 0) return;
+      if (count === 0) return true;
       try {
         await budget.within(
           run,
@@ -258,12 +281,15 @@ export class BatchIdempotency {
                 { cause: error },
               ),
         );
+        return false;
       }
+      return true;
     };
-    await Promise.all([
+    const [completed] = await Promise.all([
       call('complete', () => store.complete(completions, this.clock.now()), completions.length),
       call('release', () => store.release(releases), releases.length),
     ]);
+    return completed;
   }
 
   /** The record's key and payload hash, or why it has none. */
@@ -336,7 +362,13 @@ export class BatchIdempotency {
     }
     switch (result.status) {
       case 'claimed':
-        return { kind: 'run' };
+        if (leader.missing === undefined) return { kind: 'run' };
+        // The key was free, so no earlier run deleted the object: it never existed, or went away. Give the key back.
+        this.untrusted.push(key);
+        return {
+          kind: 'decided',
+          outcome: { status: 'invalid', messageId, index, error: leader.missing.error as RecordValidationError },
+        };
       case 'completed':
       case 'in-progress':
         if (hash !== undefined && result.payloadHash !== undefined && hash !== result.payloadHash) {

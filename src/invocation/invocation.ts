@@ -7,8 +7,10 @@ import { Deadline } from '../deadline.js';
 import type { Engine } from '../engine.js';
 import { hasFailurePolicy } from '../failurePolicy/options.js';
 import { BatchIdempotency } from '../idempotency/guard.js';
+import type { InvocationPayloads } from '../largePayloads/contract.js';
 import { log } from '../observability/logging.js';
 import { isSuccess } from '../outcomes.js';
+import { parseBody } from '../parse.js';
 import type { BatchLogger, RecordOutcome } from '../types.js';
 import type { ReadEvent } from './readEvent.js';
 
@@ -39,6 +41,8 @@ export class Invocation implements HostedInvocation {
   readonly deadline: Deadline | undefined;
   readonly logger: BatchLogger | undefined;
   readonly idempotency: BatchIdempotency | undefined;
+  /** Offloaded payloads (`largePayloads`): fetched before parsing, deleted after success. */
+  readonly payloads: InvocationPayloads | undefined;
   /** Whether phase 6 has anything to do (`backoff`, or `onPermanentFailure` other than `'retry'`). */
   readonly hasFailurePolicy: boolean;
   readonly hooks: InvocationHooks | undefined;
@@ -65,6 +69,7 @@ export class Invocation implements HostedInvocation {
     this.hasFailurePolicy = hasFailurePolicy(options.failurePolicy);
     this.idempotency =
       options.idempotency === undefined ? undefined : new BatchIdempotency(options.idempotency, this.count, this.clock);
+    this.payloads = options.largePayloads?.start(options.concurrency);
     this.deadline = Deadline.of(
       context,
       this.clock,
@@ -74,6 +79,20 @@ export class Invocation implements HostedInvocation {
     this.started = this.deadline === undefined && host === undefined ? undefined : new Uint8Array(this.count);
     this.logger = options.logger;
     this.hooks = engine.features.length === 0 && host === undefined ? undefined : this.startHooks(host);
+  }
+
+  /**
+   * Reads the body of the record at `index` (see `parseBody`), fetching its
+   * payload first when it was offloaded to S3.
+   */
+  readBody(index: number): unknown {
+    const { schema, envelope } = this.engine.options;
+    const raw = this.records[index] as SQSRecord;
+    const messageId = this.ids[index] as string;
+    return (
+      this.payloads?.parse(index, raw, messageId, schema, envelope, this.host?.signal(index) ?? this.signal) ??
+      parseBody(raw, messageId, schema, envelope)
+    );
   }
 
   /**
@@ -125,9 +144,11 @@ export class Invocation implements HostedInvocation {
     return this.idempotency === undefined ? Promise.resolve([]) : this.idempotency.renew(until);
   }
 
-  /** Whether store or SQS calls follow the run (phases 6 and 7), which then keeps time for them. */
+  /** Whether store, SQS or S3 calls follow the run (phases 6 to 8), which then keeps time for them. */
   get followedByCalls(): boolean {
-    return this.hasFailurePolicy || this.idempotency !== undefined;
+    return (
+      this.hasFailurePolicy || this.idempotency !== undefined || this.engine.options.largePayloads?.deletes === true
+    );
   }
 
   /** Ends the run: late settlements are ignored from now on. */
@@ -144,6 +165,7 @@ export class Invocation implements HostedInvocation {
       startedAt: this.startedAt,
       now: () => this.clock.now(),
       hosted: host !== undefined,
+      offloaded: this.payloads && (() => (this.payloads as InvocationPayloads).count),
     };
     const all = this.engine.features.map((feature) => feature.start(start));
     if (host !== undefined) all.push(host.follow(this));

@@ -24,10 +24,11 @@ import { runRecords } from './runRecords.js';
  * 5. conclude (`conclude.ts`): close the run, fill what did not finish;
  * 6. failure policy (`applyPolicy.ts`): dead-letter, drop, backoff;
  * 7. complete claims (`completeClaims.ts`);
- * 8. report (`report.ts`): logs, the features' hooks (metrics), the response.
+ * 8. delete offloaded payloads: `largePayloads.deleteAfterSuccess` (its code is in `largePayloads/`);
+ * 9. report (`report.ts`): logs, the features' hooks (metrics), the response.
  *
  * Phases 2 to 4 race the deadline, and the host's `abandoned` (the answer
- * does not wait for records still running when either comes); 6 and 7 share
+ * does not wait for records still running when either comes); 6 to 8 share
  * the time left before the deadline (`budget.ts`). Rejects only with
  * `InvalidEventError` (phase 1).
  *
@@ -90,7 +91,7 @@ function run(invocation: Invocation): Promise<unknown> {
   );
 }
 
-/** Phases 5 to 8. Synchronous when there is neither failure policy nor idempotency. */
+/** Phases 5 to 9. Synchronous when there is neither failure policy nor idempotency. */
 function afterRun(invocation: Invocation): BatchResult | Promise<BatchResult> {
   const outcomes = conclude(invocation);
   if (!invocation.followedByCalls) return report(invocation, outcomes);
@@ -101,7 +102,23 @@ function afterRun(invocation: Invocation): BatchResult | Promise<BatchResult> {
 async function settleAfterRun(invocation: Invocation, outcomes: RecordOutcome[], budget: Budget): Promise<BatchResult> {
   if (invocation.hasFailurePolicy)
     await safely(invocation, 'failure policy', () => applyPolicy(invocation, outcomes, budget));
-  await safely(invocation, 'idempotency completion', () => completeClaims(invocation, outcomes, budget));
+  let completed = false;
+  await safely(invocation, 'idempotency completion', async () => {
+    completed = await completeClaims(invocation, outcomes, budget);
+  });
+  const { payloads } = invocation;
+  if (payloads !== undefined) {
+    await safely(invocation, 'large payload deletion', () =>
+      payloads.deleteSucceeded(
+        invocation.records,
+        outcomes,
+        invocation.engine.options.envelope,
+        completed,
+        budget,
+        logFor(invocation),
+      ),
+    );
+  }
   return report(invocation, outcomes);
 }
 

@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import { type RecordValidationError, returnedFailure } from '../errors.js';
-import { ParseFailure, PendingParse, parseBody } from '../parse.js';
+import { ParseFailure, PendingParse } from '../parse.js';
 import { type RecordRunner, Settling, schedule } from '../schedule.js';
 import type { BatchRecord, RecordOutcome, SkipReason } from '../types.js';
 import { isPromiseLike } from '../util.js';
@@ -51,9 +51,12 @@ class Runner implements RecordRunner {
 
     const record = this.parsed[index];
     this.parsed[index] = undefined; // from here on only this call holds it, so it can be collected early
-    if (record instanceof ParseFailure || record === undefined) return this.unreadable(index, record);
     const idempotency = invocation.idempotency;
     const gate = idempotency?.gate(index);
+    if (record instanceof ParseFailure || record === undefined) {
+      // A missing offloaded object may yet be a duplicate's, whose first run deleted it: its key decided.
+      return gate?.kind === 'decided' ? invocation.settle(gate.outcome) : this.unreadable(index, record);
+    }
     if (gate === undefined || gate.kind === 'run') return this.run(index, record);
     if (gate.kind === 'decided') return invocation.settle(gate.outcome);
     return new Settling(
@@ -79,10 +82,9 @@ class Runner implements RecordRunner {
   /** Without idempotency each body is read when its record starts, so no record object outlives its run. */
   private parseAndRun(index: number): boolean | PromiseLike<unknown> | Settling {
     const { invocation } = this;
-    const { schema, envelope } = invocation.engine.options;
     const raw = invocation.records[index] as SQSRecord;
     const messageId = invocation.ids[index] as string;
-    const body = parseBody(raw, messageId, schema, envelope);
+    const body = invocation.readBody(index);
     if (body instanceof ParseFailure) return this.unreadable(index, body);
     if (body instanceof PendingParse) {
       return new Settling(
@@ -119,13 +121,13 @@ class Runner implements RecordRunner {
     return this.succeeded(index, result);
   }
 
-  /** A body that could not be read: invalid (no retry can help) or failed (the schema broke; retried). */
+  /** A body that could not be read: invalid (no retry can help) or failed (the schema broke, S3 failed; retried). */
   private unreadable(index: number, failure: ParseFailure | undefined): boolean {
     const messageId = this.invocation.ids[index] as string;
     if (failure === undefined) return this.failed(index, new Error('The record was not read before the run'));
-    const error: RecordValidationError = failure.error;
+    const { error } = failure;
     const outcome: RecordOutcome = failure.permanent
-      ? { status: 'invalid', messageId, index, error }
+      ? { status: 'invalid', messageId, index, error: error as RecordValidationError }
       : { status: 'failed', messageId, index, error };
     return this.invocation.settle(outcome);
   }

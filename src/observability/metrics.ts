@@ -64,7 +64,9 @@ export type MetricsOption =
  * `InvalidBodies` counts records whose body could not be read (bad JSON, the
  * wrong envelope, refused by the schema) whatever the failure policy then
  * did with them (reported, dead-lettered or dropped): alarm on it to see bad
- * producers even when invalid records are parked.
+ * producers even when invalid records are parked. `RecordsOffloaded`
+ * (written only with `largePayloads`) counts records whose body was fetched
+ * from S3; it is not one of the `Records*` counts that sum to `BatchSize`.
  *
  * @example
  * ```ts
@@ -85,7 +87,11 @@ export const METRIC_NAMES = Object.freeze({
   duration: 'BatchDuration',
   oldestAge: 'OldestRecordAge',
   invalidBodies: 'InvalidBodies',
-} as const satisfies Record<RecordStatus | 'batchSize' | 'duration' | 'oldestAge' | 'invalidBodies', string>);
+  offloaded: 'RecordsOffloaded',
+} as const satisfies Record<
+  RecordStatus | 'batchSize' | 'duration' | 'oldestAge' | 'invalidBodies' | 'offloaded',
+  string
+>);
 
 /** The dimension every metric carries: the queue's name, from the event source ARN. */
 export const QUEUE_NAME_DIMENSION = 'QueueName';
@@ -252,6 +258,7 @@ function measure(invocation: InvocationStart, result: BatchResult): Measured {
   );
   values.push([METRIC_NAMES.batchSize, 'Count', result.outcomes.length]);
   values.push([METRIC_NAMES.invalidBodies, 'Count', invalidBodies]);
+  if (invocation.offloaded !== undefined) values.push([METRIC_NAMES.offloaded, 'Count', invocation.offloaded()]);
   values.push([METRIC_NAMES.duration, 'Milliseconds', Math.max(0, now - invocation.startedAt)]);
   const oldest = oldestSentAt(invocation);
   if (oldest !== undefined) values.push([METRIC_NAMES.oldestAge, 'Milliseconds', Math.max(0, now - oldest)]);

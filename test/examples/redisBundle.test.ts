@@ -78,7 +78,7 @@ describe.skipIf(skip)('examples/idempotency-redis.ts, bundled for Lambda', () =>
       // The package from its source, as a user's node_modules would give its build.
       alias: {
         'sqs-partial-batch/redis': join(ROOT, 'src/stores/redis.ts'),
-        'sqs-partial-batch/sqs': join(ROOT, 'src/sqs.ts'),
+        'sqs-partial-batch/sqs': join(ROOT, 'src/sqsEntry.ts'),
         'sqs-partial-batch': join(ROOT, 'src/index.ts'),
       },
     });

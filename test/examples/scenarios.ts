@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { MemoryIdempotencyStore } from 'sqs-partial-batch';
@@ -473,6 +474,56 @@ export const scenarios: Record<string, Scenario> = {
         { orderId: 'o-2', error: 'UnknownSkuError', originalMessageId: idsAt(event, 1)[0] },
         { orderId: 'o-3', error: 'RecordValidationError', originalMessageId: idsAt(event, 2)[0] },
       ]);
+    },
+  },
+
+  'large-payloads.ts': {
+    kind: 'module',
+    env: () => ({ PAYLOAD_BUCKET: 'imports-payloads' }),
+    async run(example, services) {
+      const { s3, sqs } = services;
+      await s3.send(new CreateBucketCommand({ Bucket: 'imports-payloads' })).catch(() => undefined);
+      const queue = await services.createQueue(`imports-${Date.now()}`);
+      const rows = (count: number) => Array.from({ length: count }, (_, i) => ({ sku: `sku-${i}`, quantity: 1 }));
+      const sendImports = example.sendImports as (
+        queueUrl: string,
+        batch: unknown[],
+        clients: { sqs: typeof sqs; s3: typeof s3 },
+      ) => Promise<Array<{ status: string; offloaded?: boolean }>>;
+      const sent = await sendImports(
+        queue.url,
+        [
+          { importId: 'big', rows: rows(20_000) },
+          { importId: 'small', rows: rows(3) },
+        ],
+        {
+          sqs,
+          s3,
+        },
+      );
+      assert.deepEqual(
+        sent.map((o) => o.offloaded),
+        [true, false],
+      );
+
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
+      );
+      const pointer = Messages.find((m) => m.Body?.startsWith('["software.amazon.payloadoffloading.PayloadS3Pointer"'));
+      assert.ok(pointer, 'the big import went as a pointer');
+      const key = JSON.parse(pointer.Body as string)[1].s3Key as string;
+      const event = {
+        Records: Messages.map((m) => sqsRecord(m.Body as string, { messageId: m.MessageId as string })),
+      };
+      const createImportHandler = example.createImportHandler as (s3Client: typeof s3) => Handler;
+      const { result, output } = await capture(() => createImportHandler(s3)(event, lambdaContext()));
+      assert.deepEqual(reported(result), []);
+      assert.match(output, /import big: 20000 rows/);
+      assert.match(output, /import small: 3 rows/);
+      await assert.rejects(
+        () => s3.send(new HeadObjectCommand({ Bucket: 'imports-payloads', Key: key })),
+        'the object is deleted once its record succeeded',
+      );
     },
   },
 

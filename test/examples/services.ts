@@ -12,6 +12,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { REDIS_URL, redisReachable, runTag } from '../helpers/redis.js';
 
@@ -46,6 +47,8 @@ export interface ExampleServices {
   readonly webhookCalls: WebhookCall[];
   /** A client for the local SQS API (the examples make their own from the environment). */
   readonly sqs: SQSClient;
+  /** A client for the local S3 API (path-style URLs, which need no DNS). */
+  readonly s3: S3Client;
   createQueue(name: string, attributes?: Record<string, string>): Promise<LocalQueue>;
   inspectQueue(name: string): QueueInspection;
   /** The DynamoDB table IDEMPOTENCY_TABLE names. */
@@ -87,6 +90,7 @@ export async function startExampleServices(): Promise<ExampleServices> {
   const { startFauxqs } = await import('fauxqs');
   const fauxqs = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
   const sqs = new SQSClient({ endpoint: fauxqs.address, region, credentials });
+  const s3 = new S3Client({ endpoint: fauxqs.address, region, credentials, forcePathStyle: true });
 
   const { default: dynalite } = await import('dynalite');
   const dynaliteServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -120,6 +124,7 @@ export async function startExampleServices(): Promise<ExampleServices> {
     webhookUrl: (path) => `http://127.0.0.1:${webhookPort}${path.startsWith('/') ? path : `/${path}`}`,
     webhookCalls,
     sqs,
+    s3,
     async createQueue(name, attributes = {}) {
       const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
       const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
@@ -140,6 +145,7 @@ export async function startExampleServices(): Promise<ExampleServices> {
         else process.env[name] = value;
       }
       sqs.destroy();
+      s3.destroy();
       dynamodb.destroy();
       await fauxqs.stop();
       await new Promise<void>((resolve) => dynaliteServer.close(() => resolve()));

@@ -1,5 +1,5 @@
 // Every module once: a process that imports the root entry and the other
-// entries (`/consumer`, `/testing`, `/redis`, `/dynamodb`, `/sqs`) of the
+// entries (`/consumer`, `/testing`, `/redis`, `/dynamodb`, `/sqs`, `/large-payloads`) of the
 // packed package loads the engine from one file, and the error classes are
 // the same across entries (`instanceof` holds), in ESM and in CommonJS.
 // How it checks: it lists every file of the package the process loaded (a
@@ -26,7 +26,26 @@ for (const [name, create] of [
 ]) {
   try { create(); results[name] = 'did not throw'; } catch (error) { results[name] = error instanceof root.InvalidOptionsError; }
 }
-results.sqs = typeof sqs.sendToQueue === 'function';
+results.sqs = typeof sqs.sendToQueue === 'function' && typeof sqs.sendMessages === 'function';
+results.largePayloadError = new large.LargePayloadError('m', 'b', 'x') instanceof root.SqsPartialBatchError;
+try {
+  root.createBatchHandler(() => {}, { largePayloads: { allowedBuckets: ['b'] } });
+  results.largePayloads = true;
+} catch (error) {
+  results.largePayloads = String(error);
+}
+`;
+
+// Without its entry imported, `largePayloads` works (the reader is imported on demand), and a bad value is
+// still refused at creation.
+const before = `
+root.createBatchHandler(() => {}, { largePayloads: { allowedBuckets: ['b'] } });
+try {
+  root.createBatchHandler(() => {}, { largePayloads: { allowedBuckets: 'b' } });
+  throw new Error('a bad largePayloads was accepted');
+} catch (error) {
+  if (!(error instanceof root.InvalidOptionsError)) throw error;
+}
 `;
 
 try {
@@ -44,6 +63,8 @@ export async function resolve(specifier, context, next) {
   return resolved;
 }\`));
 const root = await import('sqs-partial-batch');
+${before}
+const large = await import('sqs-partial-batch/large-payloads');
 const consumer = await import('sqs-partial-batch/consumer');
 const testing = await import('sqs-partial-batch/testing');
 const redis = await import('sqs-partial-batch/redis');
@@ -56,6 +77,8 @@ console.log(JSON.stringify(results));
   writeFileSync(
     join(app, 'identity.cjs'),
     `const root = require('sqs-partial-batch');
+${before}
+const large = require('sqs-partial-batch/large-payloads');
 const consumer = require('sqs-partial-batch/consumer');
 const testing = require('sqs-partial-batch/testing');
 const redis = require('sqs-partial-batch/redis');
@@ -66,7 +89,16 @@ require('node:fs').writeFileSync(__dirname + '/loaded-cjs.txt', Object.keys(requ
 console.log(JSON.stringify(results));
 `,
   );
-  const expected = { consumerError: true, testing: true, redis: true, dynamodb: true, consumer: true, sqs: true };
+  const expected = {
+    consumerError: true,
+    testing: true,
+    redis: true,
+    dynamodb: true,
+    consumer: true,
+    sqs: true,
+    largePayloadError: true,
+    largePayloads: true,
+  };
   for (const [file, list] of [
     ['identity.mjs', 'loaded-esm.txt'],
     ['identity.cjs', 'loaded-cjs.txt'],
@@ -89,7 +121,7 @@ console.log(JSON.stringify(results));
     );
   }
   console.log(
-    'identity: root, /consumer, /testing, /redis, /dynamodb and /sqs in one process load the engine from one file, and share the error classes, in ESM and CommonJS',
+    'identity: root, /consumer, /testing, /redis, /dynamodb, /sqs and /large-payloads in one process load the engine from one file, and share the error classes, in ESM and CommonJS; `largePayloads` asks for its entry until it is imported',
   );
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -33,8 +33,17 @@ import { root, run, scratchProject, typeCheck } from './scratch.mjs';
  * lookup for dead-lettering, and the InvalidBodies metric (+1.5 KB together),
  * less about 1 KB that the split build (#19: shared chunks instead of a copy of
  * the engine per entry) saves. Issue #21 sets the target at 58 KB.
+ *
+ * Issue #22 (large payloads) raised it from 66 to 75 KB (76,026 bytes
+ * measured, +10.5 KB): \`largePayloads\` works on \`createBatchHandler\`
+ * without an extra import, as the issue's API says, so the reader is a lazily
+ * imported chunk, and a single-file bundle inlines it (inside a lazy
+ * initializer: compiled only if a handler uses it). The option's checks and
+ * the engine's hooks for it are in the core (+2.5 KB). What a user feels is
+ * the cold start, measured by \`npm run bench\` (whole-process CPU against
+ * Powertools), not this size.
  */
-const CORE_BUNDLE_CEILING = 66 * 1024;
+const CORE_BUNDLE_CEILING = 75 * 1024;
 
 // The default JSON logger writes a line per failed record; the runs below check answers, not logs.
 process.env.LOG_LEVEL ??= 'silent';
@@ -157,6 +166,11 @@ handler(event, lambdaContext()).then((response) =>
     minimal.outputFiles[0].text,
     /(^|;)import[^;]*from\s*["']@aws-sdk\//m,
     'the minimal handler imports the AWS SDK at start-up',
+  );
+  assert.doesNotMatch(
+    minimal.outputFiles[0].text,
+    /(^|;)import[^;]*from\s*["']@aws-sdk\/client-s3/m,
+    'the minimal handler imports the S3 client at start-up',
   );
   assert.ok(
     core.byteLength <= CORE_BUNDLE_CEILING,
