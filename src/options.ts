@@ -1,3 +1,4 @@
+import { type AttachedCircuit, CIRCUIT, type CircuitSource } from './contracts/circuit.js';
 import type { Feature } from './contracts/hooks.js';
 import { InvalidOptionsError } from './errors.js';
 import {
@@ -7,6 +8,7 @@ import {
   type PermanentFailureAction,
   type ResolvedFailurePolicy,
   resolveFailurePolicy,
+  type SqsClientLike,
 } from './failurePolicy/options.js';
 import {
   IDEMPOTENCY_DEFAULTS,
@@ -122,6 +124,18 @@ export interface BatchProcessorOptions<
    * @default undefined (no spans, and no OpenTelemetry code loaded)
    */
   readonly tracer?: TracerLike | undefined;
+  /**
+   * Stop running records while the downstream they call is failing: after
+   * `failureThreshold` failures in a row (or a `failureRate`), records are
+   * not run for `openSeconds` (doubling up to `maxOpenSeconds`), then a few
+   * probe whether it is back. Records not run are reported (skipped, reason
+   * `'circuit-open'`) and, with an SQS client, come back when the circuit
+   * may close. A `new CircuitBreaker(options)` from
+   * `sqs-partial-batch/circuit-breaker`; handlers given the same one share
+   * its circuit. See docs/circuit-breaker.md.
+   * @default undefined (no circuit breaker, and none of its code bundled)
+   */
+  readonly circuitBreaker?: CircuitSource | undefined;
 }
 
 /**
@@ -179,8 +193,10 @@ export interface ResolvedOptions {
   readonly logger: BatchLogger | undefined;
   readonly idempotency: ResolvedIdempotency | undefined;
   readonly failurePolicy: ResolvedFailurePolicy;
-  /** What the observability options turned on. */
+  /** What the observability options turned on (and the circuit breaker's loading). */
   readonly features: readonly Feature[];
+  /** The circuit breaker, when `circuitBreaker` is set. */
+  readonly circuit: AttachedCircuit | undefined;
   /** Handler only (the processor never throws for failed records). */
   readonly throwOnFullBatchFailure: boolean;
 }
@@ -199,6 +215,7 @@ export const PROCESSOR_KEYS = [
   'deadLetter',
   'metrics',
   'tracer',
+  'circuitBreaker',
 ] as const;
 /** Keys `createBatchHandler` accepts. */
 export const HANDLER_KEYS = [...PROCESSOR_KEYS, 'throwOnFullBatchFailure'] as const;
@@ -273,6 +290,11 @@ export function resolveOptions(options: unknown, allowedKeys: readonly string[] 
     );
   }
   const resolvedLogger = resolveLogger(logger as BatchLogger | false | undefined);
+  const failurePolicy = resolveFailurePolicy(input);
+  const circuit =
+    input.circuitBreaker === undefined
+      ? undefined
+      : attachCircuit(input.circuitBreaker, allowedKeys, resolvedLogger, failurePolicy.backoff?.client);
   return {
     schema: schema as StandardSchemaV1 | undefined,
     envelope: envelope as Envelope | undefined,
@@ -281,13 +303,30 @@ export function resolveOptions(options: unknown, allowedKeys: readonly string[] 
     timeoutMarginMs: (timeoutMarginMs as number | undefined) ?? DEFAULTS.timeoutMarginMs,
     logger: resolvedLogger,
     idempotency: resolveIdempotency(idempotency),
-    failurePolicy: resolveFailurePolicy(input),
+    failurePolicy,
     features: [
       metricsFeature(input.metrics),
       tracer === undefined ? undefined : tracingFeature(tracer, resolvedLogger),
     ].filter((feature): feature is Feature => feature !== undefined),
+    circuit,
     throwOnFullBatchFailure: (throwOnFullBatchFailure as boolean | undefined) ?? DEFAULTS.throwOnFullBatchFailure,
   };
+}
+
+/** The circuit of a `CircuitBreaker` (its code stays in its own entry), attached to this engine. */
+function attachCircuit(
+  value: unknown,
+  allowedKeys: readonly string[],
+  logger: BatchLogger | undefined,
+  backoffClient: SqsClientLike | undefined,
+): AttachedCircuit {
+  const attach = typeof value === 'object' && value !== null ? (value as Partial<CircuitSource>)[CIRCUIT] : undefined;
+  if (typeof attach !== 'function') {
+    throw new InvalidOptionsError(
+      `Expected \`circuitBreaker\` to be a CircuitBreaker (sqs-partial-batch/circuit-breaker), got ${describeValue(value)}`,
+    );
+  }
+  return attach.call(value, allowedKeys, logger, backoffClient);
 }
 
 function isStandardSchema(value: unknown): value is StandardSchemaV1 {

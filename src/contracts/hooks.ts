@@ -1,5 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import type { BatchResult, RecordOutcome } from '../types.js';
+import type { AttachedCircuit } from './circuit.js';
 
 /**
  * What a feature sees of an invocation when it starts.
@@ -17,6 +18,8 @@ export interface InvocationStart {
    * context active when it runs is the consumer's, long gone.
    */
   readonly hosted: boolean;
+  /** The circuit breaker, when there is one: its metrics join the invocation's. */
+  readonly circuit: AttachedCircuit | undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Context, SQSRecord } from 'aws-lambda';
 import { type Clock, clockOf } from '../clock.js';
 import { Budget } from '../contracts/budget.js';
+import type { CircuitGate } from '../contracts/circuit.js';
 import { combineHooks, type Feature, type InvocationHooks } from '../contracts/hooks.js';
 import type { HostedInvocation, InvocationHost } from '../contracts/host.js';
 import { Deadline } from '../deadline.js';
@@ -57,6 +58,12 @@ export class Invocation implements HostedInvocation {
   readonly hooks: InvocationHooks | undefined;
   /** Records still running when the run was concluded (time ran out); set by `conclude`. */
   interrupted: ReadonlySet<number> | undefined;
+  /** What the circuit breaker lets this invocation run; set before the run when `circuitBreaker` is on. */
+  gate: CircuitGate | undefined;
+  /** With a gate: which records `processRecord` was called for (their outcomes count for the circuit). */
+  called: Uint8Array | undefined;
+  /** Whether the circuit breaker stopped the run: records not started are short-circuited. */
+  shortCircuited = false;
   private closed = false;
   private ownSignal: AbortSignal | undefined;
 
@@ -114,13 +121,14 @@ export class Invocation implements HostedInvocation {
     this.idempotency?.settled(outcome);
     if (this.closed) return false;
     this.outcomes[outcome.index] = outcome;
+    this.gate?.settled(outcome, this);
     this.hooks?.recordSettled?.(outcome);
     return isSuccess(outcome);
   }
 
   /** Records that the record at `index` succeeded; see `settle`. */
   succeed(index: number): boolean {
-    if (this.engine.keepsSuccesses || this.hooks !== undefined || this.idempotency !== undefined) {
+    if (this.engine.keepsSuccesses || this.hooks !== undefined || this.idempotency !== undefined || this.gate) {
       return this.settle({ status: 'succeeded', messageId: this.ids[index] as string, index });
     }
     if (this.closed) return false;
@@ -138,9 +146,9 @@ export class Invocation implements HostedInvocation {
     return this.idempotency === undefined ? Promise.resolve([]) : this.idempotency.renew(until);
   }
 
-  /** Whether store or SQS calls follow the run (phases 6 and 7), which then keeps time for them. */
+  /** Whether store or SQS calls follow the run (phases 6 and 7, the circuit's state), which then keeps time for them. */
   get followedByCalls(): boolean {
-    return this.hasFailurePolicy || this.idempotency !== undefined;
+    return this.hasFailurePolicy || this.idempotency !== undefined || this.engine.options.circuit !== undefined;
   }
 
   /** Ends the run: late settlements are ignored from now on. */
@@ -157,6 +165,7 @@ export class Invocation implements HostedInvocation {
       startedAt: this.startedAt,
       now: () => this.clock.now(),
       hosted: host !== undefined,
+      circuit: this.engine.options.circuit,
     };
     const all = this.engine.features.map((feature) => feature.start(start));
     if (host !== undefined) all.push(host.follow(this));

@@ -85,7 +85,12 @@ export const METRIC_NAMES = Object.freeze({
   duration: 'BatchDuration',
   oldestAge: 'OldestRecordAge',
   invalidBodies: 'InvalidBodies',
-} as const satisfies Record<RecordStatus | 'batchSize' | 'duration' | 'oldestAge' | 'invalidBodies', string>);
+  shortCircuited: 'RecordsShortCircuited',
+  circuitOpen: 'CircuitOpen',
+} as const satisfies Record<
+  RecordStatus | 'batchSize' | 'duration' | 'oldestAge' | 'invalidBodies' | 'shortCircuited' | 'circuitOpen',
+  string
+>);
 
 /** The dimension every metric carries: the queue's name, from the event source ARN. */
 export const QUEUE_NAME_DIMENSION = 'QueueName';
@@ -253,6 +258,10 @@ function measure(invocation: InvocationStart, result: BatchResult): Measured {
   values.push([METRIC_NAMES.batchSize, 'Count', result.outcomes.length]);
   values.push([METRIC_NAMES.invalidBodies, 'Count', invalidBodies]);
   values.push([METRIC_NAMES.duration, 'Milliseconds', Math.max(0, now - invocation.startedAt)]);
+  const circuit = invocation.circuit?.measure(result.outcomes, now);
+  if (circuit !== undefined) {
+    values.push([METRIC_NAMES.shortCircuited, 'Count', circuit[0]], [METRIC_NAMES.circuitOpen, 'Count', circuit[1]]);
+  }
   const oldest = oldestSentAt(invocation);
   if (oldest !== undefined) values.push([METRIC_NAMES.oldestAge, 'Milliseconds', Math.max(0, now - oldest)]);
   // The name spans give the queue too, made a value CloudWatch accepts; `unknown` when the event source is not an SQS queue ARN.
