@@ -192,6 +192,7 @@ export function resolveCircuitBreaker(option: unknown): ResolvedCircuitBreaker {
     whenOpen: whenOpen as 'error' | 'report' | undefined,
     client: client as SqsClientLike | undefined,
     store: store as CircuitStateStore | undefined,
+    name: (name as string | undefined) ?? CIRCUIT_BREAKER_DEFAULTS.name,
   };
 }
 
