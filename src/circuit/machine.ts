@@ -62,6 +62,7 @@ export class CircuitMachine implements CircuitControl {
         this.trouble('read', new Error('The store answered something that is not a circuit state'));
         return new Gate(this, 'free', -1);
       }
+      this.recovered();
       this.adopt(snapshot, now);
     }
     const view = this.view;
@@ -77,6 +78,7 @@ export class CircuitMachine implements CircuitControl {
     if (store !== undefined) {
       const won = await this.call('write', () => store.write(name, next, view.version));
       if (won === FAILED) return new Gate(this, 'free', -1);
+      if (won === false || won === true) this.recovered();
       if (won !== true) {
         if (won !== false)
           this.trouble('write', new Error('The store answered a write with something else than a boolean'));
@@ -256,20 +258,22 @@ export class CircuitMachine implements CircuitControl {
   private async call<T>(what: 'read' | 'write', make: () => Promise<T>): Promise<T | typeof FAILED> {
     const ms = this.settings.storeTimeoutMs;
     try {
-      const value = await settleWithin(
+      return await settleWithin(
         new Promise<T>((resolve) => resolve(make())),
         ms,
         () => new Error(`The circuit state store did not answer a ${what} within ${ms} ms`),
       );
-      if (this.storeFailing) {
-        this.storeFailing = false;
-        log(this.logger, 'info', 'The circuit state store answers again', { circuit: this.settings.name });
-      }
-      return value;
     } catch (error) {
       this.trouble(what, error);
       return FAILED;
     }
+  }
+
+  /** The store answered well: after a run of failures, says so once. */
+  private recovered(): void {
+    if (!this.storeFailing) return;
+    this.storeFailing = false;
+    log(this.logger, 'info', 'The circuit state store answers again', { circuit: this.settings.name });
   }
 
   /** Logs the first failure of a run of store failures (not one per invocation). */
