@@ -452,7 +452,10 @@ export function scenario(options: { readonly deadline: boolean; readonly maxReco
       {
         weight: 1,
         arbitrary: fc.record({
-          store: fc.constantFrom<CircuitStoreMode>('none', 'none', ...CIRCUIT_STORE_MODES),
+          store: fc.oneof(
+            { weight: 3, arbitrary: fc.constantFrom<CircuitStoreMode>('none', 'open', 'correct') },
+            { weight: 2, arbitrary: fc.constantFrom<CircuitStoreMode>(...CIRCUIT_STORE_MODES) },
+          ),
           failureThreshold: fc.integer({ min: 1, max: 3 }),
           halfOpenRecords: fc.integer({ min: 1, max: 2 }),
           whenOpen: fc.constantFrom('error', 'report' as const),

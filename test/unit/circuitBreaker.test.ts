@@ -319,3 +319,47 @@ describe('a shared circuit whose store breaks fails open', () => {
     expect(calls).toBe(0);
   });
 });
+
+describe('the circuit in the consumer', () => {
+  it('receives nothing more while it is open, releases what it received with the delay, and shows its state', async () => {
+    vi.useRealTimers();
+    const sqs = createFakeSqsClient({ visibilityTimeoutSeconds: 30 });
+    for (let i = 0; i < 10; i++) sqs.enqueue('orders', `m-${i}`);
+    for (let i = 0; i < 10; i++) sqs.enqueue('orders', `later-${i}`);
+    let calls = 0;
+    // Another instance opened the shared circuit a minute ago.
+    const store: CircuitStateStore = {
+      read: async () => ({ state: 'open', until: Date.now() + 60_000, opens: 1, version: 1 }),
+      write: async () => true,
+    };
+    const consumer = createConsumer(
+      () => {
+        calls++;
+      },
+      {
+        client: sqs,
+        queueUrl: sqs.queueUrl('orders'),
+        waitTimeSeconds: 0,
+        logger: false,
+        circuitBreaker: new CircuitBreaker({ store }),
+      },
+    );
+    expect(consumer.status().circuit).toBe('closed');
+    const running = consumer.start();
+    while (consumer.status().released < 10) await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(consumer.status().circuit).toBe('open');
+    await consumer.stop();
+    await running;
+
+    expect(calls).toBe(0);
+    // One receive brought the batch that found the circuit open; none went out after it.
+    expect(sqs.callsOf('ReceiveMessage')).toHaveLength(1);
+    const released = sqs
+      .callsOf('ChangeMessageVisibilityBatch')
+      .flatMap((call) => (call as { Entries: Array<{ VisibilityTimeout: number }> }).Entries)
+      .map((entry) => entry.VisibilityTimeout);
+    expect(released).toHaveLength(10);
+    expect(released.every((seconds) => seconds > 55 && seconds <= 60)).toBe(true);
+  });
+});
