@@ -26,6 +26,7 @@ export default defineConfig([
     ...library,
     entry: {
       index: 'src/index.ts',
+      'circuit-breaker': 'src/circuit/index.ts',
       consumer: 'src/consumer/index.ts',
       dynamodb: 'src/stores/dynamodb.ts',
       'large-payloads': 'src/largePayloads/index.ts',

@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: {
     alias: {
+      'sqs-partial-batch/circuit-breaker': fileURLToPath(new URL('./src/circuit/index.ts', import.meta.url)),
       'sqs-partial-batch/consumer': fileURLToPath(new URL('./src/consumer/index.ts', import.meta.url)),
       'sqs-partial-batch/dynamodb': fileURLToPath(new URL('./src/stores/dynamodb.ts', import.meta.url)),
       'sqs-partial-batch/sqs': fileURLToPath(new URL('./src/sqsEntry.ts', import.meta.url)),

@@ -1,4 +1,5 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { clockOf } from './clock.js';
 import { createEngine } from './engine.js';
 import { FullBatchFailureError } from './errors.js';
 import { runInvocation } from './invocation/runInvocation.js';
@@ -53,12 +54,16 @@ export function createBatchHandler<
   Env extends Envelope | undefined = undefined,
 >(processRecord: ProcessRecord<BodyOf<Schema, Env>>, options?: BatchHandlerOptions<Schema, Env>): BatchHandler {
   const engine = createEngine(processRecord, options, { allowedKeys: HANDLER_KEYS, keepsSuccesses: false });
-  const throwOnFullBatchFailure = engine.options.throwOnFullBatchFailure;
-  const answer = (result: BatchResult): SQSBatchResponse => {
+  const { throwOnFullBatchFailure, circuit } = engine.options;
+  const answer = (result: BatchResult, context: Context | undefined): SQSBatchResponse => {
+    // No record ran because the circuit was open: a function error slows the event source mapping's polling.
+    const verdict = circuit?.verdict(result.outcomes, clockOf(context).now());
+    if (verdict === 'report') return result.response;
+    if (verdict !== undefined) throw verdict;
     if (throwOnFullBatchFailure && result.outcomes.length > 0 && !result.outcomes.some(isSuccess)) {
       throw new FullBatchFailureError(result.outcomes);
     }
     return result.response;
   };
-  return (event, context) => runInvocation(event, context, engine).then(answer);
+  return (event, context) => runInvocation(event, context, engine).then((result) => answer(result, context));
 }

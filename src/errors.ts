@@ -315,6 +315,34 @@ export class InvocationTimeoutError extends SqsPartialBatchError {
 }
 
 /**
+ * The circuit breaker was open when the invocation started, so no record
+ * ran. A handler with `circuitBreaker: { whenOpen: 'error' }` (the default)
+ * throws it, so that Lambda counts a function error and the event source
+ * mapping slows its polling; the records return to the queue (when the
+ * circuit may close, if the breaker could set their visibility).
+ *
+ * @example
+ * ```ts
+ * import { CircuitOpenError } from 'sqs-partial-batch';
+ *
+ * const isCircuitOpen = (error: unknown) => error instanceof CircuitOpenError && error.retryAfterSeconds > 0;
+ * ```
+ */
+export class CircuitOpenError extends SqsPartialBatchError {
+  override readonly name = 'CircuitOpenError' as const;
+  readonly code = 'CIRCUIT_OPEN' as const;
+
+  /**
+   * @param retryAfterSeconds - Seconds until the circuit may let a record through again.
+   */
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      `The circuit breaker is open: no record of the batch ran, and they return to the queue (the circuit may close in ${retryAfterSeconds} s)`,
+    );
+  }
+}
+
+/**
  * `processRecord` returned a value that reads as "this record failed":
  * `false`, an `Error`, or a partial-batch response (`{ batchItemFailures }`,
  * as a hand-written loop returns). Returning never fails a record, and a

@@ -1,6 +1,8 @@
+export type { CircuitSnapshot, CircuitState, CircuitStateStore } from './circuit/store.js';
 export { type BatchHandler, createBatchHandler } from './createBatchHandler.js';
 export { type BatchProcessor, createBatchProcessor } from './createBatchProcessor.js';
 export {
+  CircuitOpenError,
   describeError,
   FullBatchFailureError,
   IdempotencyInProgressError,

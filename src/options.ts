@@ -1,3 +1,4 @@
+import { type AttachedCircuit, CIRCUIT, type CircuitSource } from './contracts/circuit.js';
 import type { Feature } from './contracts/hooks.js';
 import { InvalidOptionsError } from './errors.js';
 import {
@@ -7,6 +8,7 @@ import {
   type PermanentFailureAction,
   type ResolvedFailurePolicy,
   resolveFailurePolicy,
+  type SqsClientLike,
 } from './failurePolicy/options.js';
 import {
   IDEMPOTENCY_DEFAULTS,
@@ -134,6 +136,18 @@ export interface BatchProcessorOptions<
    * @default undefined (a pointer body is parsed as it is)
    */
   readonly largePayloads?: LargePayloadOptions | undefined;
+  /**
+   * Stop running records while the downstream they call is failing: after
+   * `failureThreshold` failures in a row (or a `failureRate`), records are
+   * not run for `openSeconds` (doubling up to `maxOpenSeconds`), then a few
+   * probe whether it is back. Records not run are reported (skipped, reason
+   * `'circuit-open'`) and, with an SQS client, come back when the circuit
+   * may close. A `new CircuitBreaker(options)` from
+   * `sqs-partial-batch/circuit-breaker`; handlers given the same one share
+   * its circuit. See docs/circuit-breaker.md.
+   * @default undefined (no circuit breaker, and none of its code bundled)
+   */
+  readonly circuitBreaker?: CircuitSource | undefined;
 }
 
 /**
@@ -192,8 +206,10 @@ export interface ResolvedOptions {
   readonly idempotency: ResolvedIdempotency | undefined;
   readonly failurePolicy: ResolvedFailurePolicy;
   readonly largePayloads: LargePayloads | undefined;
-  /** What the observability options turned on. */
+  /** What the observability options turned on (and the circuit breaker's loading). */
   readonly features: readonly Feature[];
+  /** The circuit breaker, when `circuitBreaker` is set. */
+  readonly circuit: AttachedCircuit | undefined;
   /** Handler only (the processor never throws for failed records). */
   readonly throwOnFullBatchFailure: boolean;
 }
@@ -213,6 +229,7 @@ export const PROCESSOR_KEYS = [
   'metrics',
   'tracer',
   'largePayloads',
+  'circuitBreaker',
 ] as const;
 /** Keys `createBatchHandler` accepts. */
 export const HANDLER_KEYS = [...PROCESSOR_KEYS, 'throwOnFullBatchFailure'] as const;
@@ -279,6 +296,11 @@ export function resolveOptions(options: unknown, allowedKeys: readonly string[] 
   }
   const resolvedLogger = resolveLogger(logger as BatchLogger | false | undefined);
   const largePayloads = largePayloadsOption(input.largePayloads);
+  const failurePolicy = resolveFailurePolicy(input);
+  const circuit =
+    input.circuitBreaker === undefined
+      ? undefined
+      : attachCircuit(input.circuitBreaker, allowedKeys, resolvedLogger, failurePolicy.backoff?.client);
   return {
     schema: schema as StandardSchemaV1 | undefined,
     envelope: envelope as Envelope | undefined,
@@ -287,7 +309,7 @@ export function resolveOptions(options: unknown, allowedKeys: readonly string[] 
     timeoutMarginMs: (timeoutMarginMs as number | undefined) ?? DEFAULTS.timeoutMarginMs,
     logger: resolvedLogger,
     idempotency: resolveIdempotency(idempotency),
-    failurePolicy: resolveFailurePolicy(input),
+    failurePolicy,
     largePayloads,
     features: [
       metricsFeature(input.metrics),
@@ -295,8 +317,25 @@ export function resolveOptions(options: unknown, allowedKeys: readonly string[] 
       // The reader is imported on demand: the first invocation waits for it like a feature.
       largePayloads?.ready === undefined ? undefined : { ready: largePayloads.ready, start: () => undefined },
     ].filter((feature): feature is Feature => feature !== undefined),
+    circuit,
     throwOnFullBatchFailure: (throwOnFullBatchFailure as boolean | undefined) ?? DEFAULTS.throwOnFullBatchFailure,
   };
+}
+
+/** The circuit of a `CircuitBreaker` (its code stays in its own entry), attached to this engine. */
+function attachCircuit(
+  value: unknown,
+  allowedKeys: readonly string[],
+  logger: BatchLogger | undefined,
+  backoffClient: SqsClientLike | undefined,
+): AttachedCircuit {
+  const attach = typeof value === 'object' && value !== null ? (value as Partial<CircuitSource>)[CIRCUIT] : undefined;
+  if (typeof attach !== 'function') {
+    throw new InvalidOptionsError(
+      `Expected \`circuitBreaker\` to be a CircuitBreaker (sqs-partial-batch/circuit-breaker), got ${describeValue(value)}`,
+    );
+  }
+  return attach.call(value, allowedKeys, logger, backoffClient);
 }
 
 function isStandardSchema(value: unknown): value is StandardSchemaV1 {

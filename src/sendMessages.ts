@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nodeCrypto } from './builtins.js';
 import type { SqsClientLike } from './failurePolicy/options.js';
 import type { S3ClientLike } from './largePayloads/options.js';
 import { pointerBody, SIZE_ATTRIBUTE } from './largePayloads/pointer.js';
@@ -238,7 +238,7 @@ async function prepare(
     return `Not sent: the body must go to S3, and the pointer needs one of the ${MAX_MESSAGE_ATTRIBUTES} message attributes`;
   }
   attributes[SIZE_ATTRIBUTE] = { DataType: 'Number', StringValue: String(Buffer.byteLength(body, 'utf8')) };
-  const pointer = { bucket: large.bucket, key: randomUUID() };
+  const pointer = { bucket: large.bucket, key: nodeCrypto().randomUUID() };
   try {
     const { PutObjectCommand } = await loadS3Sdk();
     await settleWithin(

@@ -167,8 +167,9 @@ export type ProcessRecord<TBody> = (record: BatchRecord<TBody>, ctx: RecordConte
 
 /**
  * Why a record was not started: the invocation ran out of time, a FIFO
- * failure stopped the batch or the record's group, or the consumer
- * (`sqs-partial-batch/consumer`) was stopping.
+ * failure stopped the batch or the record's group, the consumer
+ * (`sqs-partial-batch/consumer`) was stopping, or the circuit breaker was
+ * open (`circuitBreaker`).
  *
  * @example
  * ```ts
@@ -177,7 +178,7 @@ export type ProcessRecord<TBody> = (record: BatchRecord<TBody>, ctx: RecordConte
  * const reasonOf = (o: RecordOutcome): SkipReason | undefined => (o.status === 'skipped' ? o.reason : undefined);
  * ```
  */
-export type SkipReason = 'timeout' | 'fifo-batch-stopped' | 'fifo-group-stopped' | 'shutdown';
+export type SkipReason = 'timeout' | 'fifo-batch-stopped' | 'fifo-group-stopped' | 'shutdown' | 'circuit-open';
 
 /**
  * What happened to one record. `succeeded` and `duplicate` records are left
@@ -188,7 +189,7 @@ export type SkipReason = 'timeout' | 'fifo-batch-stopped' | 'fifo-group-stopped'
  * - `failed`: `processRecord` threw, the record was still running when time ran
  *   out, or idempotency could not let it run (`error` says which).
  * - `invalid`: the body failed parsing or validation.
- * - `skipped`: not started (FIFO order, time, or a consumer stopping).
+ * - `skipped`: not started (FIFO order, time, a consumer stopping, or an open circuit).
  * - `dead-lettered`: a permanent failure sent to the `deadLetter` queue (then deleted).
  * - `dropped`: a permanent failure deleted after logging (`onPermanentFailure: 'drop'`).
  *

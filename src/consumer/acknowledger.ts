@@ -8,6 +8,8 @@ interface Ack {
   readonly receiptHandle: string;
   /** When the message becomes visible again anyway: past it, retrying is pointless (its receipt handle is stale). */
   readonly until: number;
+  /** A release's visibility timeout: 0 gives the message back now. */
+  readonly seconds: number;
   attempt: number;
 }
 
@@ -51,12 +53,12 @@ export class Acknowledger {
 
   /** Deletes the message (its work is done). */
   delete(messageId: string, receiptHandle: string, until: number): void {
-    this.add('delete', { messageId, receiptHandle, until, attempt: 0 });
+    this.add('delete', { messageId, receiptHandle, until, seconds: 0, attempt: 0 });
   }
 
-  /** Makes the message visible again now (it was not run). */
-  release(messageId: string, receiptHandle: string, until: number): void {
-    this.add('release', { messageId, receiptHandle, until, attempt: 0 });
+  /** Makes the message visible again (it was not run): now, or after `seconds` (the circuit breaker is open). */
+  release(messageId: string, receiptHandle: string, until: number, seconds = 0): void {
+    this.add('release', { messageId, receiptHandle, until, seconds, attempt: 0 });
   }
 
   /** Whether nothing is waiting, in flight or scheduled for a retry. */
@@ -105,7 +107,7 @@ export class Acknowledger {
       kind === 'delete'
         ? this.queue.delete(handles, timeoutMs)
         : this.queue.changeVisibility(
-            handles.map((receiptHandle) => ({ receiptHandle, seconds: 0 })),
+            acks.map(({ receiptHandle, seconds }) => ({ receiptHandle, seconds })),
             timeoutMs,
           );
     call

@@ -45,7 +45,8 @@ export interface BatchOwner {
   /** Records released before the run (FIFO groups an earlier batch left unfinished): their slots are free. */
   recordsReleased(count: number): void;
   batchDone(batch: Batch, counts: BatchCounts): void;
-  acknowledge(kind: AckKind, messageId: string, receiptHandle: string, until: number): void;
+  /** `seconds`: a release's visibility timeout (0, or the circuit breaker's delay). */
+  acknowledge(kind: AckKind, messageId: string, receiptHandle: string, until: number, seconds?: number): void;
   /** One bounded `ChangeMessageVisibilityBatch` for the heartbeat. */
   extendVisibility(
     entries: ReadonlyArray<{ receiptHandle: string; seconds: number }>,
@@ -236,11 +237,11 @@ export class Batch implements InvocationHost {
   }
 
   /** Hands the record to the acknowledger, with its newest receipt handle (once: no caller passes a record already gone). */
-  private remove(i: number, kind: AckKind): void {
+  private remove(i: number, kind: AckKind, seconds = 0): void {
     this.state[i] = GONE;
     this.heartbeat.drop(i);
     const { messageId } = this.records[i] as SQSRecord;
-    this.owner.acknowledge(kind, messageId, this.heartbeat.receiptHandle(i), this.heartbeat.visibleUntil(i));
+    this.owner.acknowledge(kind, messageId, this.heartbeat.receiptHandle(i), this.heartbeat.visibleUntil(i), seconds);
   }
 
   /** Releases, without running them, the records of FIFO groups an earlier batch left unfinished. */
@@ -287,7 +288,8 @@ export class Batch implements InvocationHost {
           else this.remove(i, 'delete');
           break;
         case 'skipped':
-          this.remove(i, 'release');
+          // Short-circuited records come back when the circuit may close; others at once.
+          this.remove(i, 'release', outcome.reason === 'circuit-open' ? this.circuitDelaySeconds() : 0);
           counts.released++;
           stopped.add(groupOf(this.records[i] as SQSRecord));
           break;
@@ -299,6 +301,12 @@ export class Batch implements InvocationHost {
     }
     this.owner.batchDone(this, counts);
     this.resolveDone(this.settings.fifo ? stopped : EMPTY);
+  }
+
+  /** Seconds until the circuit breaker may let records through (0 when closed, or without one). */
+  private circuitDelaySeconds(): number {
+    const circuit = this.settings.engine.options.circuit;
+    return circuit === undefined ? 0 : Math.ceil(circuit.control.waitMs(Date.now()) / 1000);
   }
 
   /**

@@ -117,6 +117,7 @@ export class Poller implements BatchOwner {
       ...this.counts,
       lastReceiveAt: this.lastReceiveAt === undefined ? undefined : new Date(this.lastReceiveAt),
       error: this.fatal,
+      circuit: this.engine.options.circuit?.control.state(Date.now()),
     };
   }
 
@@ -156,9 +157,9 @@ export class Poller implements BatchOwner {
     else this.pumpSoon();
   }
 
-  acknowledge(kind: AckKind, messageId: string, receiptHandle: string, until: number): void {
+  acknowledge(kind: AckKind, messageId: string, receiptHandle: string, until: number, seconds?: number): void {
     if (kind === 'delete') this.acks?.delete(messageId, receiptHandle, until);
-    else this.acks?.release(messageId, receiptHandle, until);
+    else this.acks?.release(messageId, receiptHandle, until, seconds);
   }
 
   extendVisibility(
@@ -294,15 +295,25 @@ export class Poller implements BatchOwner {
     });
   }
 
-  /** Starts receives while slots are free: always one when any is free, more only for full batches. */
+  /**
+   * Starts receives while slots are free: always one when any is free, more
+   * only for full batches. While the circuit breaker is open, none; while it
+   * is half-open, one receive of `halfOpenRecords` messages (the probes).
+   */
   private pump(): void {
     if (this.stopping || this.state !== 'running') return;
-    const wait = this.retryAt - Date.now();
+    const circuit = this.engine.options.circuit;
+    const now = Date.now();
+    const wait = Math.max(this.retryAt - now, circuit === undefined ? 0 : circuit.control.waitMs(now));
     if (wait > 0) {
       this.retryTimer ??= setTimeout(() => {
         this.retryTimer = undefined;
         this.pump();
       }, wait);
+      return;
+    }
+    if (circuit !== undefined && circuit.control.state(now) !== 'closed') {
+      if (this.held === 0 && this.receiving === 0) this.receive(Math.min(this.batchSize, circuit.halfOpenRecords));
       return;
     }
     for (;;) {

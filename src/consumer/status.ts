@@ -1,3 +1,5 @@
+import type { CircuitState } from '../circuit/store.js';
+
 /**
  * Where a consumer is in its life: made (`idle`), reading the queue's
  * attributes (`starting`), receiving (`running`), draining after `stop()`
@@ -49,4 +51,10 @@ export interface ConsumerStatus {
    * it runs, and after a `stop()`.
    */
   readonly error: Error | undefined;
+  /**
+   * The circuit breaker's state, as this consumer last saw it: `open` (not
+   * receiving), `half-open` (receiving only the probes) or `closed`.
+   * `undefined` without `circuitBreaker`.
+   */
+  readonly circuit: CircuitState | undefined;
 }

@@ -1,5 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import type { BatchResult, RecordOutcome } from '../types.js';
+import type { AttachedCircuit } from './circuit.js';
 
 /**
  * What a feature sees of an invocation when it starts.
@@ -19,6 +20,8 @@ export interface InvocationStart {
   readonly hosted: boolean;
   /** With `largePayloads`: how many records had their payload fetched from S3 so far. */
   readonly offloaded?: (() => number) | undefined;
+  /** The circuit breaker, when there is one: its metrics join the invocation's. */
+  readonly circuit: AttachedCircuit | undefined;
 }
 
 /**

@@ -13,8 +13,12 @@ import type { Invocation } from './invocation.js';
 export function conclude(invocation: Invocation): RecordOutcome[] {
   const { outcomes, started, ids, deadline, host } = invocation;
   invocation.close();
-  // Records never started: the host stopped, unless time ran out first.
-  const reason = host !== undefined && deadline?.reason === undefined ? 'shutdown' : 'timeout';
+  // Records never started: the circuit breaker stopped them, or the host stopped, unless time ran out first.
+  const reason = invocation.shortCircuited
+    ? 'circuit-open'
+    : host !== undefined && deadline?.reason === undefined
+      ? 'shutdown'
+      : 'timeout';
   let stillRunning: Set<number> | undefined;
   for (let index = 0; index < outcomes.length; index++) {
     if (outcomes[index] !== undefined) continue;
@@ -26,6 +30,8 @@ export function conclude(invocation: Invocation): RecordOutcome[] {
       const outcome: RecordOutcome = { status: 'failed', messageId, index, error };
       outcomes[index] = outcome;
       invocation.hooks?.recordSettled?.(outcome);
+      // A record cut off by the deadline counts for the circuit (a hanging downstream is failing); one a consumer abandoned does not.
+      invocation.gate?.settled(outcome, invocation);
     } else {
       outcomes[index] = { status: 'skipped', messageId, index, reason };
     }

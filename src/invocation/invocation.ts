@@ -1,6 +1,7 @@
 import type { Context, SQSRecord } from 'aws-lambda';
 import { type Clock, clockOf } from '../clock.js';
 import { Budget } from '../contracts/budget.js';
+import type { CircuitGate } from '../contracts/circuit.js';
 import { combineHooks, type InvocationHooks } from '../contracts/hooks.js';
 import type { HostedInvocation, InvocationHost } from '../contracts/host.js';
 import { Deadline } from '../deadline.js';
@@ -48,6 +49,12 @@ export class Invocation implements HostedInvocation {
   readonly hooks: InvocationHooks | undefined;
   /** Records still running when the run was concluded (time ran out); set by `conclude`. */
   interrupted: ReadonlySet<number> | undefined;
+  /** What the circuit breaker lets this invocation run; set before the run when `circuitBreaker` is on. */
+  gate: CircuitGate | undefined;
+  /** With a gate: which records `processRecord` was called for (their outcomes count for the circuit). */
+  called: Uint8Array | undefined;
+  /** Whether the circuit breaker stopped the run: records not started are short-circuited. */
+  shortCircuited = false;
   private closed = false;
   private ownSignal: AbortSignal | undefined;
 
@@ -120,13 +127,14 @@ export class Invocation implements HostedInvocation {
     this.idempotency?.settled(outcome);
     if (this.closed) return false;
     this.outcomes[outcome.index] = outcome;
+    this.gate?.settled(outcome, this);
     this.hooks?.recordSettled?.(outcome);
     return isSuccess(outcome);
   }
 
   /** Records that the record at `index` succeeded; see `settle`. */
   succeed(index: number): boolean {
-    if (this.engine.keepsSuccesses || this.hooks !== undefined || this.idempotency !== undefined) {
+    if (this.engine.keepsSuccesses || this.hooks !== undefined || this.idempotency !== undefined || this.gate) {
       return this.settle({ status: 'succeeded', messageId: this.ids[index] as string, index });
     }
     if (this.closed) return false;
@@ -144,10 +152,13 @@ export class Invocation implements HostedInvocation {
     return this.idempotency === undefined ? Promise.resolve([]) : this.idempotency.renew(until);
   }
 
-  /** Whether store, SQS or S3 calls follow the run (phases 6 to 8), which then keeps time for them. */
+  /** Whether store, SQS or S3 calls follow the run (phases 6 to 8, the circuit's state), which then keeps time for them. */
   get followedByCalls(): boolean {
     return (
-      this.hasFailurePolicy || this.idempotency !== undefined || this.engine.options.largePayloads?.deletes === true
+      this.hasFailurePolicy ||
+      this.idempotency !== undefined ||
+      this.engine.options.largePayloads?.deletes === true ||
+      this.engine.options.circuit !== undefined
     );
   }
 
@@ -166,6 +177,7 @@ export class Invocation implements HostedInvocation {
       now: () => this.clock.now(),
       hosted: host !== undefined,
       offloaded: this.payloads && (() => (this.payloads as InvocationPayloads).count),
+      circuit: this.engine.options.circuit,
     };
     const all = this.engine.features.map((feature) => feature.start(start));
     if (host !== undefined) all.push(host.follow(this));

@@ -63,6 +63,8 @@ function logOutcome(invocation: Invocation, outcome: RecordOutcome): void {
       log(invocation.logger, 'error', 'Record failed validation', { ...where, error: outcome.error });
       return;
     case 'skipped':
+      // The circuit breaker logs once when it opens and once when it closes, not once per record.
+      if (outcome.reason === 'circuit-open') return;
       log(invocation.logger, 'warn', SKIP_MESSAGES[outcome.reason], { ...where, reason: outcome.reason });
       return;
     case 'dead-lettered':
@@ -102,4 +104,5 @@ const SKIP_MESSAGES: Record<SkipReason, string> = {
   'fifo-group-stopped':
     'Record not started after a failure in its FIFO message group; it is reported as a failure to keep order',
   shutdown: 'Record not started: the consumer is stopping; it is returned to the queue',
+  'circuit-open': '', // never logged per record (see logOutcome)
 };

@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { Budget } from '../contracts/budget.js';
+import type { AttachedCircuit } from '../contracts/circuit.js';
 import { whenReady } from '../contracts/hooks.js';
 import type { InvocationHost } from '../contracts/host.js';
 import type { Engine } from '../engine.js';
@@ -82,8 +83,26 @@ export function runInvocation(
   });
 }
 
-/** Phases 2 to 4: with idempotency, parse every body and claim the keys first. */
+/**
+ * Phases 2 to 4, after asking the circuit breaker (when there is one) what may
+ * run: nothing, when it is open (no body is parsed, no key claimed).
+ */
 function run(invocation: Invocation): Promise<unknown> {
+  const circuit = invocation.engine.options.circuit;
+  if (circuit === undefined) return runPhases(invocation);
+  return circuit.control.enter(invocation.clock.now()).then((gate) => {
+    // Time ran out (or the host stopped waiting) while the store answered: the run is over.
+    if (invocation.isClosed) return;
+    invocation.gate = gate;
+    if (gate === undefined) return runPhases(invocation);
+    invocation.called = new Uint8Array(invocation.count);
+    if (!gate.shut) return runPhases(invocation);
+    invocation.shortCircuited = true;
+  });
+}
+
+/** Phases 2 to 4: with idempotency, parse every body and claim the keys first. */
+function runPhases(invocation: Invocation): Promise<unknown> {
   const { idempotency } = invocation;
   if (idempotency === undefined) return runRecords(invocation);
   return Promise.resolve(parseBodies(invocation)).then((parsed) =>
@@ -119,6 +138,11 @@ async function settleAfterRun(invocation: Invocation, outcomes: RecordOutcome[],
       ),
     );
   }
+  const { gate } = invocation;
+  if (gate !== undefined)
+    await safely(invocation, 'circuit breaker', () =>
+      (invocation.engine.options.circuit as AttachedCircuit).finish(gate, invocation, outcomes, budget),
+    );
   return report(invocation, outcomes);
 }
 

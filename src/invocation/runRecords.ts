@@ -19,7 +19,8 @@ export function runRecords(invocation: Invocation, parsed?: ParsedBodies): Promi
   return schedule(
     {
       count: invocation.count,
-      concurrency: engine.options.concurrency,
+      // Probes of a half-open circuit run one at a time: once they close it, the rest of the batch follows.
+      concurrency: invocation.gate?.probing ? 1 : engine.options.concurrency,
       groups: invocation.groups,
       fifoFailure: engine.options.fifoFailure,
     },
@@ -33,10 +34,16 @@ class Runner implements RecordRunner {
     private readonly parsed: ParsedBodies | undefined,
   ) {}
 
-  /** Whether a record may start: while the deadline leaves time and the host (a consumer) has not stopped. */
+  /**
+   * Whether a record may start: while the deadline leaves time, the host (a
+   * consumer) has not stopped, and the circuit breaker lets it.
+   */
   canStart(): boolean {
-    const { deadline, host } = this.invocation;
-    return (host === undefined || host.canStart()) && (deadline === undefined || deadline.hasTime());
+    const { deadline, host, gate } = this.invocation;
+    if (!((host === undefined || host.canStart()) && (deadline === undefined || deadline.hasTime()))) return false;
+    if (gate === undefined || gate.mayStart()) return true;
+    this.invocation.shortCircuited = true;
+    return false;
   }
 
   skip(index: number, reason: SkipReason): void {
@@ -46,6 +53,7 @@ class Runner implements RecordRunner {
   start(index: number): boolean | PromiseLike<unknown> | Settling {
     const { invocation } = this;
     if (invocation.started !== undefined) invocation.started[index] = 1;
+    invocation.gate?.started();
     invocation.hooks?.recordStarted?.(index);
     if (this.parsed === undefined) return this.parseAndRun(index);
 
@@ -107,6 +115,7 @@ class Runner implements RecordRunner {
     const { invocation } = this;
     const { processRecord } = invocation.engine;
     const ctx = new RecordCtx(invocation, record, index);
+    if (invocation.called !== undefined) invocation.called[index] = 1;
     const hooks = invocation.hooks;
     let result: unknown;
     try {

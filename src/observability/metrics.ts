@@ -88,8 +88,17 @@ export const METRIC_NAMES = Object.freeze({
   oldestAge: 'OldestRecordAge',
   invalidBodies: 'InvalidBodies',
   offloaded: 'RecordsOffloaded',
+  shortCircuited: 'RecordsShortCircuited',
+  circuitOpen: 'CircuitOpen',
 } as const satisfies Record<
-  RecordStatus | 'batchSize' | 'duration' | 'oldestAge' | 'invalidBodies' | 'offloaded',
+  | RecordStatus
+  | 'batchSize'
+  | 'duration'
+  | 'oldestAge'
+  | 'invalidBodies'
+  | 'offloaded'
+  | 'shortCircuited'
+  | 'circuitOpen',
   string
 >);
 
@@ -260,6 +269,10 @@ function measure(invocation: InvocationStart, result: BatchResult): Measured {
   values.push([METRIC_NAMES.invalidBodies, 'Count', invalidBodies]);
   if (invocation.offloaded !== undefined) values.push([METRIC_NAMES.offloaded, 'Count', invocation.offloaded()]);
   values.push([METRIC_NAMES.duration, 'Milliseconds', Math.max(0, now - invocation.startedAt)]);
+  const circuit = invocation.circuit?.measure(result.outcomes, now);
+  if (circuit !== undefined) {
+    values.push([METRIC_NAMES.shortCircuited, 'Count', circuit[0]], [METRIC_NAMES.circuitOpen, 'Count', circuit[1]]);
+  }
   const oldest = oldestSentAt(invocation);
   if (oldest !== undefined) values.push([METRIC_NAMES.oldestAge, 'Milliseconds', Math.max(0, now - oldest)]);
   // The name spans give the queue too, made a value CloudWatch accepts; `unknown` when the event source is not an SQS queue ARN.

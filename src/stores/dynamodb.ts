@@ -1,7 +1,6 @@
 import {
   type AttributeValue,
   BatchWriteItemCommand,
-  ConditionalCheckFailedException,
   DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
@@ -17,6 +16,7 @@ import type {
   IdempotencyRelease,
   IdempotencyStore,
 } from '../idempotency/store.js';
+import { isConditionFailure } from './dynamodbConditions.js';
 
 /**
  * Options of {@link DynamoDBIdempotencyStore}.
@@ -254,9 +254,4 @@ export class DynamoDBIdempotencyStore implements IdempotencyStore {
   }
 }
 
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error instanceof Error && error.name === 'ConditionalCheckFailedException')
-  );
-}
+export { DynamoDBCircuitStateStore, type DynamoDBCircuitStateStoreOptions } from './dynamodbCircuit.js';

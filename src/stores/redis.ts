@@ -1,5 +1,4 @@
-import { nodeCrypto } from '../builtins.js';
-import { IdempotencyStoreError, InvalidOptionsError } from '../errors.js';
+import { IdempotencyStoreError } from '../errors.js';
 import { keyRefusal, partitionByKey, quoteKey, refusedMessage } from '../idempotency/keys.js';
 import type {
   ClaimResult,
@@ -8,37 +7,9 @@ import type {
   IdempotencyRelease,
   IdempotencyStore,
 } from '../idempotency/store.js';
-import { describeValue } from '../optionChecks.js';
+import { connectRedis, type IoRedisLike, type NodeRedisLike, runScript, type Script, script } from './redisClient.js';
 
-/**
- * The one method this store needs from an ioredis client (`Redis` or `Cluster`).
- *
- * @example
- * ```ts
- * import { Redis } from 'ioredis';
- * import type { IoRedisLike } from 'sqs-partial-batch/redis';
- *
- * const client: IoRedisLike = new Redis(process.env.REDIS_URL!);
- * ```
- */
-export interface IoRedisLike {
-  call(command: string, ...args: Array<string | number>): Promise<unknown>;
-}
-
-/**
- * The one method this store needs from a node-redis client (`redis` or `@redis/client`).
- *
- * @example
- * ```ts
- * import { createClient } from 'redis';
- * import type { NodeRedisLike } from 'sqs-partial-batch/redis';
- *
- * const client: NodeRedisLike = await createClient({ url: process.env.REDIS_URL }).connect();
- * ```
- */
-export interface NodeRedisLike {
-  sendCommand(args: string[]): Promise<unknown>;
-}
+export type { IoRedisLike, NodeRedisLike } from './redisClient.js';
 
 /**
  * Options of {@link RedisIdempotencyStore}.
@@ -109,15 +80,6 @@ for i = 1, #KEYS do
 end
 return released`;
 
-interface Script {
-  readonly source: string;
-  readonly sha: string;
-}
-
-const script = (source: string): Script => ({
-  source,
-  sha: nodeCrypto().createHash('sha1').update(source).digest('hex'),
-});
 const SCRIPTS = { claim: script(CLAIM), complete: script(COMPLETE), release: script(RELEASE) };
 
 /**
@@ -145,31 +107,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
    * @throws InvalidOptionsError when `client` is neither an ioredis nor a node-redis client, or `keyPrefix` is not a string.
    */
   constructor(options: RedisIdempotencyStoreOptions) {
-    const { client, keyPrefix = 'sqs-partial-batch:' } = options ?? ({} as RedisIdempotencyStoreOptions);
-    if (typeof client === 'object' && client !== null && typeof (client as IoRedisLike).call === 'function') {
-      const io = client as IoRedisLike;
-      this.send = ([command, ...args]) => io.call(command as string, ...args);
-    } else if (
-      typeof client === 'object' &&
-      client !== null &&
-      typeof (client as NodeRedisLike).sendCommand === 'function'
-    ) {
-      const node = client as NodeRedisLike;
-      this.send = (args) => node.sendCommand(args);
-    } else {
-      throw new InvalidOptionsError(
-        `Expected \`client\` to be an ioredis client (with \`call\`) or a node-redis client (with \`sendCommand\`), got ${describe(client)}`,
-      );
-    }
-    if (typeof keyPrefix !== 'string') {
-      throw new InvalidOptionsError(`Expected \`keyPrefix\` to be a string, got ${describe(keyPrefix)}`);
-    }
-    if (keyRefusal(keyPrefix) !== undefined) {
-      throw new InvalidOptionsError(
-        `Expected \`keyPrefix\` to be well-formed UTF-16 (no lone surrogate), got ${JSON.stringify(keyPrefix)}`,
-      );
-    }
-    this.prefix = keyPrefix;
+    ({ send: this.send, prefix: this.prefix } = connectRedis(options));
   }
 
   async claim(claims: readonly IdempotencyClaim[], now: number): Promise<readonly ClaimResult[]> {
@@ -231,14 +169,12 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   }
 
   private async run(source: Script, keys: string[], args: string[]): Promise<unknown[]> {
-    const tail = [String(keys.length), ...keys.map((key) => this.prefix + key), ...args];
-    let reply: unknown;
-    try {
-      reply = await this.send(['EVALSHA', source.sha, ...tail]);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      reply = await this.send(['EVAL', source.source, ...tail]);
-    }
+    const reply = await runScript(
+      this.send,
+      source,
+      keys.map((key) => this.prefix + key),
+      args,
+    );
     return Array.isArray(reply) ? reply : [reply];
   }
 }
@@ -263,6 +199,4 @@ function describeReply(reply: unknown): string {
   return reply === null ? 'null' : Array.isArray(reply) ? 'an array' : typeof reply;
 }
 
-function describe(value: unknown): string {
-  return typeof value === 'object' && value !== null ? 'an object without either method' : describeValue(value);
-}
+export { RedisCircuitStateStore, type RedisCircuitStateStoreOptions } from './redisCircuit.js';

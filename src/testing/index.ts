@@ -1,5 +1,6 @@
 export { type LambdaContextOptions, lambdaContext, type SqsEventOptions, sqsEvent, sqsRecord } from './builders.js';
 export { VirtualClock } from './clock.js';
+export { type DownstreamOutage, SimulatedDownstream, type SimulatedDownstreamOptions } from './downstream.js';
 export {
   createFakeSqsClient,
   type FakeSqsCall,

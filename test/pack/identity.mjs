@@ -1,5 +1,5 @@
 // Every module once: a process that imports the root entry and the other
-// entries (`/consumer`, `/testing`, `/redis`, `/dynamodb`, `/sqs`, `/large-payloads`) of the
+// entries (`/consumer`, `/testing`, `/redis`, `/dynamodb`, `/sqs`, `/large-payloads`, `/circuit-breaker`) of the
 // packed package loads the engine from one file, and the error classes are
 // the same across entries (`instanceof` holds), in ESM and in CommonJS.
 // How it checks: it lists every file of the package the process loaded (a
@@ -23,10 +23,17 @@ for (const [name, create] of [
   ['redis', () => new redis.RedisIdempotencyStore({})],
   ['dynamodb', () => new dynamodb.DynamoDBIdempotencyStore({})],
   ['consumer', () => consumer.createConsumer(async () => {}, {})],
+  ['circuit', () => new circuit.CircuitBreaker({ nope: 1 })],
+  ['redisCircuit', () => new redis.RedisCircuitStateStore({})],
+  ['dynamodbCircuit', () => new dynamodb.DynamoDBCircuitStateStore({})],
 ]) {
   try { create(); results[name] = 'did not throw'; } catch (error) { results[name] = error instanceof root.InvalidOptionsError; }
 }
 results.sqs = typeof sqs.sendToQueue === 'function' && typeof sqs.sendMessages === 'function';
+// The error a handler throws when its circuit is open comes from the breaker's entry: the root's class.
+const attached = new circuit.CircuitBreaker()[Symbol.for('sqs-partial-batch.circuit')](['throwOnFullBatchFailure']);
+const open = attached.verdict([{ status: 'skipped', reason: 'circuit-open', messageId: 'a', index: 0 }], Date.now());
+results.circuitOpenError = open instanceof root.CircuitOpenError && open instanceof root.SqsPartialBatchError;
 results.largePayloadError = new large.LargePayloadError('m', 'b', 'x') instanceof root.SqsPartialBatchError;
 try {
   root.createBatchHandler(() => {}, { largePayloads: { allowedBuckets: ['b'] } });
@@ -70,6 +77,7 @@ const testing = await import('sqs-partial-batch/testing');
 const redis = await import('sqs-partial-batch/redis');
 const dynamodb = await import('sqs-partial-batch/dynamodb');
 const sqs = await import('sqs-partial-batch/sqs');
+const circuit = await import('sqs-partial-batch/circuit-breaker');
 ${checks}
 console.log(JSON.stringify(results));
 `,
@@ -84,6 +92,7 @@ const testing = require('sqs-partial-batch/testing');
 const redis = require('sqs-partial-batch/redis');
 const dynamodb = require('sqs-partial-batch/dynamodb');
 const sqs = require('sqs-partial-batch/sqs');
+const circuit = require('sqs-partial-batch/circuit-breaker');
 ${checks}
 require('node:fs').writeFileSync(__dirname + '/loaded-cjs.txt', Object.keys(require.cache).join('\\n'));
 console.log(JSON.stringify(results));
@@ -95,7 +104,11 @@ console.log(JSON.stringify(results));
     redis: true,
     dynamodb: true,
     consumer: true,
+    circuit: true,
+    redisCircuit: true,
+    dynamodbCircuit: true,
     sqs: true,
+    circuitOpenError: true,
     largePayloadError: true,
     largePayloads: true,
   };
@@ -121,7 +134,7 @@ console.log(JSON.stringify(results));
     );
   }
   console.log(
-    'identity: root, /consumer, /testing, /redis, /dynamodb, /sqs and /large-payloads in one process load the engine from one file, and share the error classes, in ESM and CommonJS; `largePayloads` asks for its entry until it is imported',
+    'identity: root, /consumer, /testing, /redis, /dynamodb, /sqs, /large-payloads and /circuit-breaker in one process load the engine from one file, and share the error classes, in ESM and CommonJS; `largePayloads` works without its entry',
   );
 } finally {
   rmSync(work, { recursive: true, force: true });

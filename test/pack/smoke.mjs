@@ -42,8 +42,12 @@ import { root, run, scratchProject, typeCheck } from './scratch.mjs';
  * the engine's hooks for it are in the core (+2.5 KB). What a user feels is
  * the cold start, measured by \`npm run bench\` (whole-process CPU against
  * Powertools), not this size.
+ *
+ * Issue #24 (circuit breaker) raised it from 75 to 76 KB (77,334 bytes
+ * measured): the core keeps the breaker's contract and its checks (+1.3 KB);
+ * the breaker itself is the `/circuit-breaker` entry a user imports to make one.
  */
-const CORE_BUNDLE_CEILING = 75 * 1024;
+const CORE_BUNDLE_CEILING = 76 * 1024;
 
 // The default JSON logger writes a line per failed record; the runs below check answers, not logs.
 process.env.LOG_LEVEL ??= 'silent';

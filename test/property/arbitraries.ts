@@ -279,6 +279,32 @@ export const BAD_EVENTS = [
 ] as const;
 export type BadEvent = (typeof BAD_EVENTS)[number];
 
+/** Ways a circuit state store's reads fail or answer garbage: the breaker must then stay out of the way. */
+export const BROKEN_CIRCUIT_READS = [
+  'throw-sync',
+  'reject',
+  'hang',
+  'late',
+  'garbage-state',
+  'garbage-until',
+  'garbage-proxy',
+  'throwing-thenable',
+] as const;
+
+/** How a circuit state store behaves: well, broken (the breaker must fail open), or answering that the circuit is open. */
+export const CIRCUIT_STORE_MODES = ['correct', 'open', ...BROKEN_CIRCUIT_READS, 'write-garbage'] as const;
+export type CircuitStoreMode = (typeof CIRCUIT_STORE_MODES)[number] | 'none';
+
+/** A circuit breaker: its store, its settings, and the client that parks records not run. */
+export interface CircuitSpec {
+  readonly store: CircuitStoreMode;
+  readonly failureThreshold: number;
+  readonly halfOpenRecords: number;
+  readonly whenOpen: 'error' | 'report';
+  readonly client: SqsMode | undefined;
+  readonly storeTimeoutMs: number;
+}
+
 export interface Scenario {
   readonly records: readonly RecordSpec[];
   readonly badEvent: BadEvent | undefined;
@@ -294,6 +320,7 @@ export interface Scenario {
   readonly deadline: { readonly remainingMs: number; readonly marginMs: number } | undefined;
   readonly throwOnFullBatchFailure: boolean;
   readonly api: 'handler' | 'processor';
+  readonly circuit: CircuitSpec | undefined;
 }
 
 /** Behaviours that need a deadline to end: hangs, and SQS calls that never answer (5 s each without one). */
@@ -419,5 +446,23 @@ export function scenario(options: { readonly deadline: boolean; readonly maxReco
       : fc.constant(undefined),
     throwOnFullBatchFailure: fc.boolean(),
     api: fc.constantFrom('handler', 'processor' as const),
+    // A breaker in a third of the runs: its store's hangs cost storeTimeoutMs each.
+    circuit: fc.oneof(
+      { weight: 2, arbitrary: fc.constant(undefined) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          store: fc.oneof(
+            { weight: 3, arbitrary: fc.constantFrom<CircuitStoreMode>('none', 'open', 'correct') },
+            { weight: 2, arbitrary: fc.constantFrom<CircuitStoreMode>(...CIRCUIT_STORE_MODES) },
+          ),
+          failureThreshold: fc.integer({ min: 1, max: 3 }),
+          halfOpenRecords: fc.integer({ min: 1, max: 2 }),
+          whenOpen: fc.constantFrom('error', 'report' as const),
+          client: fc.option(sqsMode(deadline), { nil: undefined }),
+          storeTimeoutMs: fc.constantFrom(10, 40),
+        }),
+      },
+    ),
   });
 }

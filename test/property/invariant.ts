@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type BatchHandlerOptions,
   type BatchResult,
+  CircuitOpenError,
   createBatchHandler,
   createBatchProcessor,
   FullBatchFailureError,
@@ -14,11 +15,20 @@ import {
   type RecordOutcome,
   type StandardSchemaV1,
 } from 'sqs-partial-batch';
+import { CircuitBreaker } from 'sqs-partial-batch/circuit-breaker';
 import { lambdaContext } from 'sqs-partial-batch/testing';
 import { prototypeChanges, settlesWithin, settleTicks, snapshotPrototypes, watchProcess } from '../helpers/watch.js';
-import { type RecordSpec, SCHEMA_ISSUES, SCHEMA_MALFORMED, SCHEMA_VALUES, type Scenario } from './arbitraries.js';
+import {
+  BROKEN_CIRCUIT_READS,
+  type RecordSpec,
+  SCHEMA_ISSUES,
+  SCHEMA_MALFORMED,
+  SCHEMA_VALUES,
+  type Scenario,
+} from './arbitraries.js';
 import {
   buildEvent,
+  circuitStoreFor,
   HostileStore,
   keyOf,
   keyValue,
@@ -80,7 +90,30 @@ function optionsFor(
             client: sqsClientFor(policy.backoff, ledger, ids),
             queueUrl: policy.backoffQueueUrl ? QUEUE_URL : undefined,
           },
+    circuitBreaker: circuitFor(s, ledger, ids),
   };
+}
+
+/** A fresh circuit breaker for the scenario, on its hostile store and SQS client. */
+function circuitFor(s: Scenario, ledger: Ledger, ids: readonly string[]): CircuitBreaker | undefined {
+  const { circuit } = s;
+  if (circuit === undefined) return undefined;
+  return new CircuitBreaker({
+    failureThreshold: circuit.failureThreshold,
+    halfOpenRecords: circuit.halfOpenRecords,
+    storeTimeoutMs: circuit.storeTimeoutMs,
+    store: circuit.store === 'none' ? undefined : circuitStoreFor(circuit.store, ledger),
+    client: circuit.client === undefined ? undefined : sqsClientFor(circuit.client, ledger, ids),
+    whenOpen: s.api === 'handler' ? circuit.whenOpen : undefined,
+  });
+}
+
+/** Store modes in which reading the state fails or answers garbage. */
+const BROKEN_READS = new Set<string>(BROKEN_CIRCUIT_READS);
+
+/** Whether the circuit may have kept records from running: it is not, when its store cannot be read. */
+function circuitMayShut(s: Scenario): boolean {
+  return s.circuit !== undefined && !BROKEN_READS.has(s.circuit.store);
 }
 
 /** Whether the record's body fails before the schema (not a string, not JSON, not the envelope). */
@@ -180,6 +213,15 @@ export async function violationsOf(s: Scenario): Promise<string[]> {
   const count = s.records.length;
   if (answer.settled === 'rejected') {
     const error = answer.value;
+    if (error instanceof CircuitOpenError) {
+      if (s.api !== 'handler' || s.circuit?.whenOpen !== 'error' || !circuitMayShut(s) || count === 0) {
+        violations.push('CircuitOpenError thrown where it must not be');
+      } else if (ledger.calls.some((calls) => calls > 0)) {
+        violations.push('CircuitOpenError thrown although some record ran');
+      }
+      checkRuns(s, ids, ledger, violations);
+      return violations;
+    }
     if (!(error instanceof FullBatchFailureError)) {
       violations.push(`the handler rejected with ${describe_(error)}`);
     } else if (s.api !== 'handler' || !s.throwOnFullBatchFailure || count === 0) {
@@ -253,6 +295,9 @@ function checkOutcomes(s: Scenario, ids: readonly string[], ledger: Ledger, answ
   outcomes.forEach((outcome, index) => {
     if (outcome.messageId !== ids[index] || outcome.index !== index) {
       violations.push(`outcome ${index} names ${JSON.stringify(outcome.messageId)} at index ${outcome.index}`);
+    }
+    if (outcome.status === 'skipped' && outcome.reason === 'circuit-open' && !circuitMayShut(s)) {
+      violations.push(`outcome ${index} is short-circuited, but the circuit's store could not be read`);
     }
     if (outcome.status === 'succeeded' && !answer.finished.has(index)) {
       violations.push(`outcome ${index} is succeeded, but its work did not finish`);
@@ -363,6 +408,7 @@ export async function warmUp(): Promise<void> {
     deadline: { remainingMs: 5000, marginMs: 100 },
     throwOnFullBatchFailure: false,
     api: 'handler',
+    circuit: undefined,
   };
   for (let i = 0; i < 5; i++) await violationsOf(warm);
 }

@@ -7,6 +7,8 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import {
   type BatchLogger,
+  type CircuitSnapshot,
+  type CircuitStateStore,
   type ClaimResult,
   type IdempotencyClaim,
   type IdempotencyCompletion,
@@ -27,6 +29,7 @@ import {
 } from '../helpers/hostile.js';
 import type {
   BadEvent,
+  CircuitStoreMode,
   ClaimGarbage,
   ClaimMode,
   KeySpec,
@@ -620,5 +623,56 @@ export function sqsClientFor(mode: SqsMode, ledger: Ledger, ids: readonly string
           return throwingThenable() as unknown as Promise<unknown>;
       }
     },
+  };
+}
+
+/**
+ * A circuit state store that does what `mode` says: answers like a store
+ * should (`correct`), says the circuit is open (`open`), or breaks: throws,
+ * rejects, hangs, answers late or answers garbage. Every broken mode must
+ * leave the breaker failing open.
+ */
+export function circuitStoreFor(mode: CircuitStoreMode, ledger: Ledger): CircuitStateStore {
+  const states = new Map<string, CircuitSnapshot>();
+  const openUntil = Date.now() + 60_000;
+  const answer = <T>(value: () => T): Promise<T> => {
+    switch (mode) {
+      case 'throw-sync':
+        throw new Error('the store threw');
+      case 'reject':
+        return Promise.reject(new Error('the store rejected'));
+      case 'hang':
+        return new Promise<T>(() => {});
+      case 'late':
+        return ledger.later(150, value);
+      case 'throwing-thenable':
+        return thenGetterThrows() as unknown as Promise<T>;
+      default:
+        return Promise.resolve(value());
+    }
+  };
+  return {
+    read: (name) =>
+      answer(() => {
+        switch (mode) {
+          case 'open':
+            return { state: 'open', until: openUntil, opens: 1, version: 1 } as CircuitSnapshot;
+          case 'garbage-state':
+            return { state: 'OPEN', until: openUntil, opens: 1, version: 1 } as unknown as CircuitSnapshot;
+          case 'garbage-until':
+            return { state: 'open', until: 1e300, opens: 1, version: 1 } as CircuitSnapshot;
+          case 'garbage-proxy':
+            return revokedProxy() as CircuitSnapshot;
+          default:
+            return states.get(name);
+        }
+      }),
+    write: (name, next, expected) =>
+      answer(() => {
+        if (mode === 'write-garbage') return 'yes' as unknown as boolean;
+        if ((states.get(name)?.version ?? 0) !== expected) return false;
+        states.set(name, next);
+        return true;
+      }),
   };
 }

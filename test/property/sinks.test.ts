@@ -406,7 +406,18 @@ async function violationsOf(s: SinkScenario): Promise<string[]> {
         }
       }
       const counts = Object.entries(METRIC_NAMES)
-        .filter(([key]) => !['batchSize', 'duration', 'oldestAge', 'invalidBodies', 'offloaded'].includes(key))
+        .filter(
+          ([key]) =>
+            ![
+              'batchSize',
+              'duration',
+              'oldestAge',
+              'invalidBodies',
+              'offloaded',
+              'shortCircuited',
+              'circuitOpen',
+            ].includes(key),
+        )
         .reduce((sum, [, name]) => sum + Number(doc[name]), 0);
       if (counts !== doc.BatchSize || doc.BatchSize !== s.kinds.length) violations.push('the counts do not add up');
       // Invalid bodies are seen whatever the failure policy did with them.
