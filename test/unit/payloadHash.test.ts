@@ -55,7 +55,10 @@ describe('payloadHash of JSON values is what earlier versions stored', () => {
   });
 
   it('matches 0.1.0 on generated JSON values (without "__proto__" members, which 0.1.0 dropped)', () => {
-    const key = fc.oneof(fc.string(), fc.constantFrom('0', '1', '10', '9', '01', '-1', '4294967294', '4294967295'));
+    // `fc.string()` can generate "__proto__" itself (seed -1295240996): kept out, as the title says.
+    const key = fc
+      .oneof(fc.string(), fc.constantFrom('0', '1', '10', '9', '01', '-1', '4294967294', '4294967295'))
+      .filter((k) => k !== '__proto__');
     const json = fc.letrec((tie) => ({
       value: fc.oneof(
         { depthSize: 'small' },
