@@ -1,42 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CASES, expectCase, FIXTURES, fixtureArgs, type Run } from './cases.js';
+import { CASES, expectCase, FIXTURES, fixtureArgs } from './cases.js';
 import { type LiveAccount, liveAccount } from './liveAccount.js';
-
-const ROOT = join(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'dist/cli.js');
-
-/** Builds the package when dist/cli.js is missing or older than its sources (`npm test` builds after the unit tests). */
-function ensureBuilt(): void {
-  const sources = readdirSync(join(ROOT, 'src/cli')).map((f) => statSync(join(ROOT, 'src/cli', f)).mtimeMs);
-  let built = 0;
-  try {
-    built = statSync(CLI).mtimeMs;
-  } catch {}
-  if (built < Math.max(...sources)) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
-}
-
-/** Runs the built bin as a child process, as `npx sqs-partial-batch` does. */
-function runBin(args: readonly string[], options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], {
-      cwd: ROOT,
-      env: options.env ?? process.env,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+import { CLI, ensureBuilt, ROOT, runBin } from './runBin.js';
 
 beforeAll(ensureBuilt, 120_000);
 
