@@ -17,6 +17,7 @@ Options:
   --region <region>         with --live: the region (default: AWS_REGION, then the profile's)
   --profile <name>          with --live: the profile (default: AWS_PROFILE, then default)
   --function <name>         with --live: only this function's mappings (repeatable)
+  --timeout <seconds>       with --live: give up when AWS has not answered (default: 15)
   -h, --help                show this help
 
 Exit codes: 0 no error-level finding, 1 at least one, 2 bad usage or an
@@ -35,6 +36,8 @@ export interface CheckArgs {
   readonly region?: string | undefined;
   readonly profile?: string | undefined;
   readonly functions: readonly string[];
+  /** With `--live`: seconds to wait for AWS; the default is `LIVE_TIMEOUT_SECONDS`. */
+  readonly timeout?: number | undefined;
 }
 
 /**
@@ -63,7 +66,7 @@ export function parseCheckArgs(argv: readonly string[]): CheckArgs {
     throw new UsageError(`Expected \`--format\` to be text or json, got \`${format}\``);
   }
   const live = values.live === true;
-  for (const flag of ['region', 'profile', 'function'] as const) {
+  for (const flag of ['region', 'profile', 'function', 'timeout'] as const) {
     if (values[flag] !== undefined && !live) throw new UsageError(`\`--${flag}\` needs \`--live\``);
   }
   if (templates.length === 0 && !live) throw new UsageError('give at least one template, or --live');
@@ -77,6 +80,7 @@ export function parseCheckArgs(argv: readonly string[]): CheckArgs {
     region: values.region,
     profile: values.profile,
     functions: values.function ?? [],
+    timeout: values.timeout === undefined ? undefined : seconds(values.timeout),
   };
 }
 
@@ -93,6 +97,7 @@ function parse(argv: readonly string[]) {
       region: { type: 'string' },
       profile: { type: 'string' },
       function: { type: 'string', multiple: true },
+      timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -106,6 +111,14 @@ function parameterMap(pairs: readonly string[]): Map<string, string> {
     map.set(pair.slice(0, eq), pair.slice(eq + 1));
   }
   return map;
+}
+
+function seconds(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !(value > 0 && value <= 3600)) {
+    throw new UsageError(`Expected \`--timeout\` to be a number of seconds between 0 and 3600, got \`${text}\``);
+  }
+  return value;
 }
 
 function ruleSet(ids: readonly string[]): Set<string> {
