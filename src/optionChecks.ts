@@ -45,7 +45,7 @@ export function describeValue(value: unknown): string {
 }
 
 /** The allowed key closest to a mistyped one, if it is close enough to be a typo. */
-function closest(key: string, candidates: readonly string[]): string | undefined {
+export function closest(key: string, candidates: readonly string[]): string | undefined {
   const lower = key.toLowerCase();
   if (lower.length >= 3) {
     const extended = candidates.find((candidate) => candidate.toLowerCase().startsWith(lower));

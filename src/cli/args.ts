@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { closest } from '../optionChecks.js';
 import { UsageError } from './errors.js';
 import { RULES } from './rules.js';
 
@@ -6,12 +7,15 @@ export const USAGE = `Usage: sqs-partial-batch check [options] <template>...
        sqs-partial-batch check --live [options]
 
 Checks the SQS event sources of AWS SAM and CloudFormation templates (YAML or
-JSON, including CDK's cdk.out/*.template.json), or of a deployed account, for
-settings that lose or stall messages.
+JSON, including CDK's cdk.out/*.template.json), Serverless Framework
+serverless.yml files, Terraform (.tf files or a directory of them), or a
+deployed account, for settings that lose or stall messages. - reads a
+template from standard input.
 
 Options:
   --format <text|json>      output format (default: text)
-  --parameter <Name=Value>  a template parameter's value, over its Default (repeatable)
+  --parameter <Name=Value>  a template parameter's (or Terraform variable's) value, over
+                            its Default; for serverless.yml, an \${opt:Name} (repeatable)
   --ignore <rule-id>        skip a rule (repeatable)
   --live                    check the event source mappings deployed in the account
   --region <region>         with --live: the region (default: AWS_REGION, then the profile's)
@@ -50,7 +54,7 @@ export function parseCheckArgs(argv: readonly string[]): CheckArgs {
   try {
     parsed = parse(argv);
   } catch (error) {
-    throw new UsageError((error as Error).message, { cause: error });
+    throw new UsageError(parseFailure(error as Error), { cause: error });
   }
   const { values, positionals } = parsed;
   const [command, ...templates] = positionals;
@@ -84,23 +88,32 @@ export function parseCheckArgs(argv: readonly string[]): CheckArgs {
   };
 }
 
+const OPTIONS = {
+  format: { type: 'string' },
+  parameter: { type: 'string', multiple: true },
+  ignore: { type: 'string', multiple: true },
+  live: { type: 'boolean' },
+  region: { type: 'string' },
+  profile: { type: 'string' },
+  function: { type: 'string', multiple: true },
+  timeout: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 function parse(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      format: { type: 'string' },
-      parameter: { type: 'string', multiple: true },
-      ignore: { type: 'string', multiple: true },
-      live: { type: 'boolean' },
-      region: { type: 'string' },
-      profile: { type: 'string' },
-      function: { type: 'string', multiple: true },
-      timeout: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  return parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
+}
+
+/** The argument parser's complaint in our words: the option, and the one it resembles. */
+function parseFailure(error: Error): string {
+  const option = /Unknown option '(-{1,2})([^']*)'/.exec(error.message);
+  if (option) {
+    const suggestion = closest(option[2] as string, Object.keys(OPTIONS));
+    return `Unknown option \`${option[1]}${option[2]}\`${suggestion ? ` (did you mean \`--${suggestion}\`?)` : ''}`;
+  }
+  const missing = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(error.message);
+  if (missing) return `\`${missing[1]}\` needs a value`;
+  return error.message.split('. ')[0] as string;
 }
 
 function parameterMap(pairs: readonly string[]): Map<string, string> {

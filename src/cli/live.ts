@@ -168,6 +168,8 @@ class LiveReader {
       functionResponseTypes: known(mapping.FunctionResponseTypes ?? []),
       maximumConcurrency: known(mapping.ScalingConfig?.MaximumConcurrency),
       filtered: known((mapping.FilterCriteria?.Filters?.length ?? 0) > 0),
+      provisioned: known(mapping.ProvisionedPollerConfig !== undefined),
+      metrics: known((mapping.MetricsConfig?.Metrics?.length ?? 0) > 0),
     };
   }
 
@@ -185,14 +187,17 @@ class LiveReader {
   private async readFunction(arn: string, unqualified: string): Promise<Known<FunctionModel>> {
     const name = unqualified.split(':')[6] ?? arn;
     let timeout: Known<number>;
+    let runtime: Known<string | undefined>;
     try {
       const config = await this.calls.lambda.send(
         new this.lambdaSdk.GetFunctionConfigurationCommand({ FunctionName: arn }),
         { abortSignal: this.calls.signal },
       );
       timeout = known(config.Timeout ?? AWS_DEFAULTS.functionTimeout, config.Timeout === undefined);
+      runtime = known(config.Runtime);
     } catch (error) {
       timeout = unknown(`lambda:GetFunctionConfiguration on ${name} failed: ${failure(error)}`);
+      runtime = timeout as Known<never>;
     }
     let reservedConcurrency: Known<number | undefined>;
     try {
@@ -204,7 +209,7 @@ class LiveReader {
     } catch (error) {
       reservedConcurrency = unknown(`lambda:GetFunctionConcurrency on ${name} failed: ${failure(error)}`);
     }
-    return known({ name, timeout, reservedConcurrency });
+    return known({ name, timeout, reservedConcurrency, runtime });
   }
 
   /** A queue by ARN; a dead-letter queue's own redrive policy is not read (no rule needs it, and it may loop). */

@@ -1,17 +1,21 @@
 import { parseCheckArgs, USAGE } from './args.js';
 import { checkSource } from './check.js';
 import { EXIT, LiveError, TemplateError, UsageError } from './errors.js';
+import { STDIN } from './input.js';
 import { eventSourcesLive, type ModuleLoader } from './live.js';
-import { loadTemplate } from './load.js';
+import { type LoadedTemplate, loadTemplate, STDIN_LABEL } from './load.js';
 import type { EventSourceModel } from './model.js';
+import { checkParameters } from './parameters.js';
 import { formatJson, formatText, type Report, type TemplateOutcome } from './report.js';
-import { eventSourcesInTemplate } from './template.js';
+import { serverlessToCloudFormation } from './serverless.js';
+import { type CloudFormationView, eventSourcesInTemplates } from './template.js';
 
-/** Where the command writes, and how it loads the AWS SDK (tests replace both). */
+/** Where the command writes, and how it loads the AWS SDK and reads standard input (tests replace them). */
 export interface Io {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly load?: ModuleLoader;
+  readonly stdin?: AsyncIterable<Uint8Array>;
 }
 
 /**
@@ -25,7 +29,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     args = parseCheckArgs(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr(`sqs-partial-batch: ${error.message}\n\n${USAGE}`);
+    io.stderr(`sqs-partial-batch: ${error.message}\n${HELP_HINT}`);
     return EXIT.usage;
   }
   if (args.help) {
@@ -33,19 +37,35 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
 
-  const sources: EventSourceModel[] = [];
-  const templates: TemplateOutcome[] = [];
+  const loaded: (LoadedTemplate | TemplateError)[] = [];
   for (const file of args.templates) {
     try {
-      const found = eventSourcesInTemplate(await loadTemplate(file), args.parameters);
-      sources.push(...found);
-      templates.push({ file, sources: found.length });
+      loaded.push(await loadTemplate(file, io.stdin));
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
       io.stderr(`sqs-partial-batch: ${error.message}\n`);
-      templates.push({ file, sources: 0, error: { message: error.message, line: error.line, column: error.column } });
+      loaded.push(error);
     }
   }
+  const read = loaded.filter((t): t is LoadedTemplate => !(t instanceof TemplateError));
+  try {
+    checkParameters(read, args.parameters);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr(`sqs-partial-batch: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  // Checked together: an !ImportValue resolves to an export of another template given.
+  const found = eventSourcesInTemplates(
+    read.map((t) => view(t, args.parameters)),
+    args.parameters,
+  );
+  const sources: EventSourceModel[] = found.flat();
+  const templates: TemplateOutcome[] = loaded.map((t, i) => {
+    const file = args.templates[i] === STDIN ? STDIN_LABEL : (args.templates[i] as string);
+    if (!(t instanceof TemplateError)) return { file, sources: (found[read.indexOf(t)] ?? []).length };
+    return { file, sources: 0, error: { message: t.message, line: t.line, column: t.column } };
+  });
 
   let live: Report['live'];
   if (args.live) {
@@ -68,4 +88,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   io.stdout(args.format === 'json' ? formatJson(report) : formatText(report));
   if (templates.some((t) => t.error) || live?.error) return EXIT.usage;
   return report.results.some((r) => r.findings.some((f) => f.severity === 'error')) ? EXIT.findings : EXIT.ok;
+}
+
+const HELP_HINT = 'Run `sqs-partial-batch --help` for the options.\n';
+
+/** The CloudFormation the reader checks: a template as it is, a `serverless.yml` translated with its variables. */
+function view(template: LoadedTemplate, parameters: ReadonlyMap<string, string>): CloudFormationView {
+  if (template.format === 'serverless') return serverlessToCloudFormation(template, parameters);
+  if (template.format === 'terraform') return { ...template, dialect: 'terraform' };
+  return template;
 }

@@ -24,8 +24,10 @@ export interface Location {
 }
 
 export interface QueueModel {
-  /** Logical id in a template, or the queue name when deployed. */
+  /** Logical id in a template, the resource address in Terraform, or the queue name when deployed. */
   readonly name: string;
+  /** The construct id a CDK fix names (from `aws:cdk:path`), when it differs from `name`. */
+  readonly construct?: string;
   readonly location?: Location;
   readonly fifo: Known<boolean>;
   /** Seconds. */
@@ -43,17 +45,21 @@ export interface RedriveModel {
 }
 
 export interface FunctionModel {
-  /** Logical id in a template, or the function name when deployed. */
+  /** Logical id in a template, the function's key in `serverless.yml`, its address in Terraform, or its name when deployed. */
   readonly name: string;
+  /** The construct id a CDK fix names (from `aws:cdk:path`), when it differs from `name`. */
+  readonly construct?: string;
   readonly location?: Location;
   /** Seconds. */
   readonly timeout: Known<number>;
   /** `undefined` when the function has no reserved concurrency. */
   readonly reservedConcurrency: Known<number | undefined>;
+  /** `nodejs22.x`, …; `undefined` for a container image function, which has none. */
+  readonly runtime: Known<string | undefined>;
 }
 
 /** How fixes are written for this source: the template's own syntax, or an AWS CLI command. */
-export type Dialect = 'sam' | 'cloudformation' | 'cdk' | 'live';
+export type Dialect = 'sam' | 'cloudformation' | 'cdk' | 'serverless' | 'terraform' | 'live';
 
 export interface EventSourceModel {
   /** `Function › Events › Name` for SAM, the logical id of a mapping, or a deployed mapping's UUID. */
@@ -72,6 +78,16 @@ export interface EventSourceModel {
   readonly maximumConcurrency: Known<number | undefined>;
   /** Whether the mapping has `FilterCriteria` with at least one filter. */
   readonly filtered: Known<boolean>;
+  /** Whether the mapping is in provisioned mode (`ProvisionedPollerConfig`). */
+  readonly provisioned: Known<boolean>;
+  /** Whether the mapping has `MetricsConfig` with at least one metric. */
+  readonly metrics: Known<boolean>;
+  /** What names the queue when it is its URL (`!Ref Queue`), not its ARN: CloudFormation rejects that. */
+  readonly queueUrl?: string;
+  /** The mapping's logical id in the template the Serverless Framework generates. */
+  readonly generatedId?: string;
+  /** A SAM function in a template without `Transform: AWS::Serverless-2016-10-31`. */
+  readonly transformMissing?: boolean;
 }
 
 /** Defaults AWS applies when a setting is absent. */

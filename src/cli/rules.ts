@@ -54,7 +54,28 @@ const DOCS = {
   scalingConfig: 'https://docs.aws.amazon.com/lambda/latest/api/API_ScalingConfig.html',
   scaling: 'https://repost.aws/knowledge-center/lambda-sqs-scaling',
   filtering: 'https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html',
+  samSqs:
+    'https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-sqs.html',
+  samTransform: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/transform-aws-serverless.html',
+  sqsScaling: 'https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html',
+  runtimes: 'https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html',
+  metrics: 'https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#event-source-mapping-metrics',
 } as const;
+
+/** Node.js runtimes Lambda has deprecated: no more security patches, and updates are blocked later. */
+export const DEPRECATED_NODE_RUNTIMES = new Set([
+  'nodejs',
+  'nodejs4.3',
+  'nodejs4.3-edge',
+  'nodejs6.10',
+  'nodejs8.10',
+  'nodejs10.x',
+  'nodejs12.x',
+  'nodejs14.x',
+  'nodejs16.x',
+  'nodejs18.x',
+  'nodejs20.x',
+]);
 
 const queueOf = (s: EventSourceModel): QueueModel => value(s.queue);
 const functionOf = (s: EventSourceModel): FunctionModel => value(s.function);
@@ -76,12 +97,15 @@ function visibilityOf(s: EventSourceModel) {
     window,
     wanted,
     resources: [queue.name, fn.name],
-    fix: fix.queueAttribute(queueDialect(s.dialect), queue.name, 'VisibilityTimeout', wanted),
+    fix: fix.queueAttribute(queueDialect(s.dialect), fixName(s.dialect, queue), 'VisibilityTimeout', wanted),
     location: queue.location,
   };
 }
 const seconds = (n: number): string => `${n} s`;
 const queueDialect = (d: Dialect): Dialect => (d === 'sam' ? 'cloudformation' : d);
+/** The name a fix uses: the construct id for CDK (not the hashed logical id), else the resource's name. */
+const fixName = (d: Dialect, r: { name: string; construct?: string }): string =>
+  d === 'cdk' ? (r.construct ?? r.name) : r.name;
 
 /** Every rule, in the order reports list them. */
 export const RULES: readonly Rule[] = [
@@ -143,7 +167,7 @@ export const RULES: readonly Rule[] = [
       return {
         message: `Queue ${queue.name} has no redrive policy: a message that always fails is retried until its retention period ends, then deleted.`,
         resources: [queue.name],
-        fix: fix.redrivePolicy(queueDialect(s.dialect), queue.name, value(queue.fifo)),
+        fix: fix.redrivePolicy(queueDialect(s.dialect), fixName(s.dialect, queue), value(queue.fifo)),
         location: queue.location,
       };
     },
@@ -162,7 +186,7 @@ export const RULES: readonly Rule[] = [
       return {
         message: `Queue ${queue.name} moves a message to its dead-letter queue after ${count} receive${count === 1 ? '' : 's'}: throttled and briefly failing batches use receives too, so good messages reach the dead-letter queue (AWS recommends at least 5 for Lambda).`,
         resources: [queue.name],
-        fix: fix.maxReceiveCount(queueDialect(s.dialect), queue.name),
+        fix: fix.maxReceiveCount(queueDialect(s.dialect), fixName(s.dialect, queue)),
         location: redrive.location,
       };
     },
@@ -184,7 +208,13 @@ export const RULES: readonly Rule[] = [
       return {
         message: `Dead-letter queue ${dlq.name} keeps messages ${seconds(kept)}, not longer than the ${seconds(source)} of ${queue.name}: a message's age counts from its first enqueue, so it can expire soon after it is moved.`,
         resources: [dlq.name, queue.name],
-        fix: fix.deadLetterRetention(queueDialect(s.dialect), dlq.name, queue.name, source),
+        fix: fix.deadLetterRetention(
+          queueDialect(s.dialect),
+          fixName(s.dialect, dlq),
+          fixName(s.dialect, queue),
+          source,
+          kept,
+        ),
         location: dlq.location,
       };
     },
@@ -204,7 +234,7 @@ export const RULES: readonly Rule[] = [
       return {
         message: `${queue.name} is a ${fifo ? 'FIFO' : 'standard'} queue but its dead-letter queue ${dlq.name} is a ${fifo ? 'standard' : 'FIFO'} queue: SQS rejects the redrive policy, since both must be of the same type.`,
         resources: [queue.name, dlq.name],
-        fix: fix.queueType(queueDialect(s.dialect), dlq.name, fifo),
+        fix: fix.queueType(queueDialect(s.dialect), fixName(s.dialect, dlq), fifo),
         location: dlq.location,
       };
     },
@@ -317,7 +347,10 @@ export const RULES: readonly Rule[] = [
       return {
         message: `${fn.name} has a reserved concurrency of ${reserved} but the mapping ${limit}: Lambda polls past the reservation, throttled batches go back to the queue and use receives, and good messages can reach the dead-letter queue.`,
         resources: [fn.name, s.id],
-        fix: reserved >= 2 ? fix.maximumConcurrency(s, reserved) : fix.reservedConcurrency(s.dialect, fn.name),
+        fix:
+          reserved >= 2
+            ? fix.maximumConcurrency(s, reserved)
+            : fix.reservedConcurrency(s.dialect, fixName(s.dialect, fn)),
         location: reserved >= 2 ? s.location : fn.location,
       };
     },
@@ -339,7 +372,7 @@ export const RULES: readonly Rule[] = [
         resources: [queue.name],
         fix: fix.queueAttribute(
           queueDialect(s.dialect),
-          queue.name,
+          fixName(s.dialect, queue),
           'MessageRetentionPeriod',
           Math.min(1_209_600, needed * 2),
         ),
@@ -359,6 +392,85 @@ export const RULES: readonly Rule[] = [
           'The mapping has FilterCriteria: Lambda deletes each message that matches no filter without invoking the function, and it never reaches the dead-letter queue.',
         resources: [s.id],
         fix: 'Make sure every message sent to this queue is meant to match a filter, or filter in the handler instead.',
+      };
+    },
+  },
+  {
+    id: 'event-source-is-queue-url',
+    severity: 'error',
+    summary: "The event source names the queue's URL (`!Ref Queue`), not its ARN.",
+    doc: DOCS.samSqs,
+    check(s) {
+      if (s.queueUrl === undefined) return undefined;
+      const queue = queueOf(s);
+      return {
+        message: `The event source names ${s.queueUrl}, the queue's URL: an SQS event source takes the queue's ARN, and CloudFormation rejects the deployment.`,
+        resources: [s.id, queue.name],
+        fix: fix.queueArn(s, queue.name),
+      };
+    },
+  },
+  {
+    id: 'provisioned-mode-with-maximum-concurrency',
+    severity: 'error',
+    summary:
+      'The mapping sets both `ProvisionedPollerConfig` (provisioned mode) and `ScalingConfig.MaximumConcurrency`.',
+    doc: DOCS.sqsScaling,
+    check(s) {
+      const max = value(s.maximumConcurrency);
+      if (max === undefined || !value(s.provisioned)) return undefined;
+      return {
+        message: `The mapping is in provisioned mode and also sets a maximum concurrency of ${max}: the two are mutually exclusive, and Lambda rejects the mapping.`,
+        resources: [s.id],
+        fix: fix.dropMaximumConcurrency(s),
+      };
+    },
+  },
+  {
+    id: 'deprecated-runtime',
+    severity: 'warning',
+    summary: 'The function runs on a deprecated Node.js runtime (`nodejs18.x`, `nodejs20.x` or older).',
+    doc: DOCS.runtimes,
+    check(s) {
+      const fn = functionOf(s);
+      const runtime = value(fn.runtime);
+      if (runtime === undefined || !DEPRECATED_NODE_RUNTIMES.has(runtime)) return undefined;
+      return {
+        message: `${fn.name} runs on ${runtime}, which Lambda has deprecated: it gets no security patches, and Lambda later blocks creating and then updating such functions.`,
+        resources: [fn.name],
+        fix: fix.runtime(s.dialect, fixName(s.dialect, fn)),
+        location: fn.location,
+      };
+    },
+  },
+  {
+    id: 'event-source-mapping-metrics',
+    severity: 'info',
+    summary:
+      'The mapping has no `MetricsConfig`: polled, filtered, failed and dropped message counts are not published.',
+    doc: DOCS.metrics,
+    check(s) {
+      if (value(s.metrics)) return undefined;
+      return {
+        message:
+          'The mapping publishes no event source mapping metrics: without MetricsConfig, CloudWatch does not count the messages it polls, filters out, fails or drops, so lost messages go unseen.',
+        resources: [s.id],
+        fix: fix.metricsConfig(s),
+      };
+    },
+  },
+  {
+    id: 'sam-transform-missing',
+    severity: 'info',
+    summary: 'A template with `AWS::Serverless::Function` resources lacks `Transform: AWS::Serverless-2016-10-31`.',
+    doc: DOCS.samTransform,
+    check(s) {
+      if (!s.transformMissing) return undefined;
+      return {
+        message:
+          'The template has no Transform: AWS::Serverless-2016-10-31, so CloudFormation cannot deploy its AWS::Serverless::Function; it was checked as SAM (a fragment, or a test fixture?).',
+        resources: [s.id],
+        fix: fix.samTransform(),
       };
     },
   },

@@ -1,5 +1,4 @@
-import { Composite, describe, Evaluator, isPlainObject, NO_VALUE, ResourceAttr } from './intrinsics.js';
-import type { LoadedTemplate } from './load.js';
+import { Composite, describe, Evaluator, Imported, isPlainObject, NO_VALUE, ResourceAttr } from './intrinsics.js';
 import {
   AWS_DEFAULTS,
   type Dialect,
@@ -13,6 +12,20 @@ import {
   unknown,
 } from './model.js';
 import { arnResource, flatten, objectOrEmpty, parseJson, readBoolean, readNumber, readStringList } from './values.js';
+
+/**
+ * A CloudFormation template as the reader sees it: a template as written, or one translated from
+ * `serverless.yml` or Terraform, which set `dialect` (fixes are written in their syntax) and `names`
+ * (what a resource is called in the source, by logical id).
+ */
+export interface CloudFormationView {
+  readonly file: string;
+  readonly body: Readonly<Record<string, unknown>>;
+  lineOf(path: readonly string[]): number | undefined;
+  fileOf?(path: readonly string[]): string | undefined;
+  readonly dialect?: 'serverless' | 'terraform';
+  readonly names?: ReadonlyMap<string, string>;
+}
 
 const SAM_TRANSFORM = 'AWS::Serverless-2016-10-31';
 const FUNCTION_TYPES = new Set(['AWS::Lambda::Function', 'AWS::Serverless::Function']);
@@ -32,10 +45,30 @@ const NON_SQS_PROPERTIES = [
  * and the function's timeout and reserved concurrency (SAM `Globals` included).
  */
 export function eventSourcesInTemplate(
-  template: LoadedTemplate,
+  template: CloudFormationView,
   overrides: ReadonlyMap<string, string> = new Map(),
 ): EventSourceModel[] {
-  return new TemplateReader(template, overrides).eventSources();
+  return eventSourcesInTemplates([template], overrides)[0] as EventSourceModel[];
+}
+
+/**
+ * {@link eventSourcesInTemplate} for templates checked together: an `!ImportValue` of an export
+ * that one of them declares resolves to what it exports. One list of sources per template.
+ */
+export function eventSourcesInTemplates(
+  templates: readonly CloudFormationView[],
+  overrides: ReadonlyMap<string, string> = new Map(),
+): EventSourceModel[][] {
+  const readers: TemplateReader[] = [];
+  const imports = (name: string): Imported | undefined => {
+    for (const reader of readers) {
+      const value = reader.exported(name);
+      if (value !== undefined) return new Imported(name, value, reader);
+    }
+    return undefined;
+  };
+  for (const template of templates) readers.push(new TemplateReader(template, overrides, imports));
+  return readers.map((reader) => reader.eventSources());
 }
 
 class TemplateReader {
@@ -48,17 +81,19 @@ class TemplateReader {
   private readonly building = new Set<string>();
 
   constructor(
-    private readonly template: LoadedTemplate,
+    private readonly template: CloudFormationView,
     overrides: ReadonlyMap<string, string>,
+    imports: (name: string) => Imported | undefined,
   ) {
     const body = template.body;
-    this.resources = body.Resources as Record<string, unknown>;
+    this.resources = objectOrEmpty(body.Resources);
     this.evaluator = new Evaluator({
       resources: this.resources,
       parameters: objectOrEmpty(body.Parameters),
       conditions: objectOrEmpty(body.Conditions),
       mappings: objectOrEmpty(body.Mappings),
       overrides,
+      imports,
     });
     const transforms = Array.isArray(body.Transform) ? body.Transform : [body.Transform];
     this.sam = transforms.includes(SAM_TRANSFORM);
@@ -71,8 +106,12 @@ class TemplateReader {
   eventSources(): EventSourceModel[] {
     const sources: EventSourceModel[] = [];
     for (const [id, resource] of Object.entries(this.resources)) {
+      if (id.startsWith(FOR_EACH)) {
+        sources.push(...forEachSources(id, resource, this.location(['Resources', id])));
+        continue;
+      }
       if (!isPlainObject(resource) || !this.deployed(resource)) continue;
-      if (resource.Type === 'AWS::Serverless::Function' && this.sam) {
+      if (resource.Type === 'AWS::Serverless::Function') {
         const events = this.evaluator.shallow(objectOrEmpty(resource.Properties).Events);
         for (const [name, event] of Object.entries(events.known ? objectOrEmpty(events.value) : {})) {
           if (isPlainObject(event) && event.Type === 'SQS')
@@ -86,32 +125,67 @@ class TemplateReader {
     return sources;
   }
 
+  /** The value of the output exported as `name`, evaluated in this template; `undefined` when none is. */
+  exported(name: string): unknown {
+    for (const output of Object.values(objectOrEmpty(this.template.body.Outputs))) {
+      const exportName = this.evaluator.shallow(objectOrEmpty(objectOrEmpty(output).Export).Name);
+      if (!exportName.known || exportName.value !== name) continue;
+      const value = this.evaluator.shallow(objectOrEmpty(output).Value);
+      return value.known ? value.value : undefined;
+    }
+    return undefined;
+  }
+
   private samEvent(functionId: string, name: string, props: Record<string, unknown>): EventSourceModel {
+    const id = `${functionId}.Events.${name}`;
     return {
-      id: `${functionId}.Events.${name}`,
+      id,
       dialect: 'sam',
       location: this.location(['Resources', functionId, 'Properties', 'Events', name]),
-      queue: this.queueAt(props.Queue, `${functionId}.Events.${name}.Queue`),
+      ...this.queueSettings(props.Queue, `${id}.Queue`),
       function: known(this.functionModel(functionId)),
       ...this.mappingSettings(props),
+      ...(this.sam ? {} : { transformMissing: true }),
     };
   }
 
   private mapping(id: string, props: Record<string, unknown>): EventSourceModel | undefined {
+    // Every SQS mapping names its queue; one without EventSourceArn reads Kafka or another self-managed source.
+    if (props.EventSourceArn === undefined) return undefined;
     const source = this.evaluator.shallow(props.EventSourceArn);
     const kind = source.known ? this.arnService(source.value) : undefined;
     if (kind !== undefined && kind !== 'sqs') return undefined;
     // An event source that cannot be resolved is SQS unless the mapping has a property only other sources take.
     if (kind === undefined && NON_SQS_PROPERTIES.some((p) => p in props)) return undefined;
-    const dialect: Dialect = this.cdk ? 'cdk' : 'cloudformation';
+    const dialect: Dialect = this.template.dialect ?? (this.cdk ? 'cdk' : 'cloudformation');
+    const generatedId = dialect === 'serverless' ? this.template.names?.get(id) : undefined;
     return {
       id,
       dialect,
+      ...(generatedId ? { generatedId } : {}),
       location: this.location(['Resources', id]),
-      queue: this.queueAt(props.EventSourceArn, `${id}.EventSourceArn`),
+      ...this.queueSettings(props.EventSourceArn, `${id}.EventSourceArn`),
       function: this.functionAt(props.FunctionName, `${id}.FunctionName`),
       ...this.mappingSettings(props),
     };
+  }
+
+  /** The queue, and what names it when that is its URL rather than its ARN. */
+  private queueSettings(node: unknown, label: string): Pick<EventSourceModel, 'queue' | 'queueUrl'> {
+    const value = this.evaluator.shallow(node);
+    if (
+      value.known &&
+      value.value instanceof ResourceAttr &&
+      value.value.attribute === undefined &&
+      this.type(value.value.logicalId) === 'AWS::SQS::Queue'
+    ) {
+      const id = value.value.logicalId;
+      return {
+        queue: this.queueModel(id),
+        queueUrl: this.template.dialect === 'terraform' ? `${id}.url` : describe(value.value),
+      };
+    }
+    return { queue: this.queueAt(node, label) };
   }
 
   private mappingSettings(props: Record<string, unknown>) {
@@ -140,13 +214,24 @@ class TemplateReader {
               (objectOrEmpty(filters.value).Filters as unknown[]).length > 0,
           )
         : unknown<boolean>(`FilterCriteria: ${filters.reason}`),
+      provisioned: this.present(props.ProvisionedPollerConfig, 'ProvisionedPollerConfig'),
+      metrics: mapKnown(this.evaluator.deep(props.MetricsConfig), 'MetricsConfig', (config) => {
+        const metrics = objectOrEmpty(config).Metrics;
+        return Array.isArray(metrics) && metrics.length > 0;
+      }),
     };
+  }
+
+  /** Whether a property is set (`AWS::NoValue` and an absent property are not). */
+  private present(node: unknown, label: string): Known<boolean> {
+    return mapKnown(this.evaluator.shallow(node), label, (v) => v !== undefined && v !== null && v !== NO_VALUE);
   }
 
   /** The queue an ARN-valued property points to. */
   private queueAt(node: unknown, label: string): Known<QueueModel> {
     const value = this.evaluator.shallow(node);
     if (!value.known) return unknown(`${label}: ${value.reason}`);
+    if (value.value instanceof Imported) return (value.value.owner as TemplateReader).queueAt(value.value.value, label);
     const id = this.queueId(value.value);
     const model = id.known ? this.queueModel(id.value) : id;
     return model.known ? model : unknown(`${label}: ${model.reason}`);
@@ -154,6 +239,11 @@ class TemplateReader {
 
   /** The logical id of the queue an evaluated ARN names. */
   private queueId(value: unknown): Known<string> {
+    if (value instanceof ResourceAttr && this.type(value.logicalId) === 'AWS::CloudFormation::Stack') {
+      return unknown(
+        `${describe(value)} is an output of nested stack ${value.logicalId}: check its template (check what is deployed with --live)`,
+      );
+    }
     if (value instanceof ResourceAttr && this.type(value.logicalId) === 'AWS::SQS::Queue') {
       return value.attribute === 'Arn'
         ? known(value.logicalId)
@@ -185,7 +275,7 @@ class TemplateReader {
     const name = this.evaluator.shallow(props.QueueName);
     const fifo = readBoolean(this.evaluator, props.FifoQueue, `${id}.FifoQueue`, false);
     const model: QueueModel = {
-      name: id,
+      ...this.names(id),
       location: this.location(['Resources', id]),
       fifo:
         fifo.known && !fifo.value && name.known && typeof name.value === 'string' && name.value.endsWith('.fifo')
@@ -264,7 +354,7 @@ class TemplateReader {
     const props = objectOrEmpty(resource.Properties);
     const globals = resource.Type === 'AWS::Serverless::Function' ? this.globals : {};
     return {
-      name: id,
+      ...this.names(id),
       location: this.location(['Resources', id]),
       timeout: readNumber(
         this.evaluator,
@@ -278,7 +368,30 @@ class TemplateReader {
         `${id}.ReservedConcurrentExecutions`,
         undefined,
       ),
+      runtime: this.runtime(props, globals, `${id}.Runtime`),
     };
+  }
+
+  private runtime(
+    props: Record<string, unknown>,
+    globals: Record<string, unknown>,
+    label: string,
+  ): Known<string | undefined> {
+    const value = this.evaluator.shallow(props.Runtime ?? globals.Runtime);
+    if (!value.known) return unknown(`${label}: ${value.reason}`);
+    if (value.value === undefined || value.value === NO_VALUE) return known(undefined);
+    return typeof value.value === 'string' ? known(value.value) : unknown(`${label} is ${describe(value.value)}`);
+  }
+
+  /** What a resource is called in fixes: its logical id, its name in the source, and its CDK construct id. */
+  private names(id: string): { name: string; construct?: string } {
+    const name = this.template.names?.get(id) ?? id;
+    if (!this.cdk) return { name };
+    const path = objectOrEmpty(objectOrEmpty(this.resources[id]).Metadata)['aws:cdk:path'];
+    const segments = typeof path === 'string' ? path.split('/') : [];
+    // `Stack/OrdersQueue/Resource`: the construct is the segment before the L1 resource.
+    const construct = segments.at(-1) === 'Resource' ? segments.at(-2) : segments.at(-1);
+    return construct ? { name, construct } : { name };
   }
 
   /** Whether the resource is created: its `Condition` is absent, true, or cannot be evaluated. */
@@ -303,7 +416,8 @@ class TemplateReader {
 
   private location(path: readonly string[]): Location {
     const line = this.template.lineOf(path);
-    return line === undefined ? { file: this.template.file } : { file: this.template.file, line };
+    const file = this.template.fileOf?.(path) ?? this.template.file;
+    return line === undefined ? { file } : { file, line };
   }
 
   /** The service an ARN names (`sqs`, `kinesis`, …), or `undefined` when it cannot be told. */
@@ -316,4 +430,53 @@ class TemplateReader {
     if (text === undefined || !text.startsWith('arn:')) return undefined;
     return text.split(':')[2] === 'sqs' ? 'sqs' : text.split(':')[2] === '*' ? undefined : 'other';
   }
+}
+
+const FOR_EACH = 'Fn::ForEach::';
+
+/**
+ * The SQS event sources inside an `Fn::ForEach` block, each reported with every rule not checked:
+ * the loop is not expanded, but its sources exist and must not look absent.
+ */
+function forEachSources(loop: string, block: unknown, location: Location): EventSourceModel[] {
+  const fragment = Array.isArray(block) ? objectOrEmpty(block[2]) : {};
+  const reason = `${loop} is not expanded by this check (its sources are not checked)`;
+  const none = unknown<never>(reason);
+  const source = (id: string): EventSourceModel => ({
+    id: `${loop}.${id}`,
+    dialect: 'cloudformation',
+    location,
+    queue: none,
+    function: none,
+    batchSize: none,
+    batchingWindow: none,
+    functionResponseTypes: none,
+    maximumConcurrency: none,
+    filtered: none,
+    provisioned: none,
+    metrics: none,
+  });
+  const sources: EventSourceModel[] = [];
+  for (const [id, resource] of Object.entries(fragment)) {
+    if (id.startsWith(FOR_EACH)) {
+      sources.push(...forEachSources(`${loop}.${id}`, resource, location));
+      continue;
+    }
+    const r = objectOrEmpty(resource);
+    if (
+      r.Type === 'AWS::Lambda::EventSourceMapping' &&
+      !NON_SQS_PROPERTIES.some((p) => p in objectOrEmpty(r.Properties))
+    )
+      sources.push(source(id));
+    if (r.Type === 'AWS::Serverless::Function') {
+      for (const [name, event] of Object.entries(objectOrEmpty(objectOrEmpty(r.Properties).Events))) {
+        if (objectOrEmpty(event).Type === 'SQS') sources.push(source(`${id}.Events.${name}`));
+      }
+    }
+  }
+  return sources;
+}
+
+function mapKnown<T>(value: Known<unknown>, label: string, map: (value: unknown) => T): Known<T> {
+  return value.known ? known(map(value.value)) : unknown(`${label}: ${value.reason}`);
 }

@@ -1,4 +1,5 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CASES, expectCase, FIXTURES, fixtureArgs } from './cases.js';
@@ -13,11 +14,10 @@ describe('the built bin, as a child process', () => {
     const source = readFileSync(CLI, 'utf8');
     expect(source.startsWith('#!/usr/bin/env node\n')).toBe(true);
     const imports = [...source.matchAll(/^import .* from ['"]([^'"]+)['"];?$/gm)].map((m) => m[1]);
+    // Node's own modules only; the HCL parser for Terraform is imported dynamically, when a .tf file is read.
     expect(
-      imports.every(
-        (specifier) => specifier?.startsWith('node:') || /^(util|fs\/promises|module)$/.test(specifier ?? ''),
-      ),
-    ).toBe(true);
+      imports.filter((specifier) => !specifier?.startsWith('node:') && !builtinModules.includes(specifier ?? '')),
+    ).toEqual([]);
   });
 
   it.each(CASES)('$name', async (c) => {
@@ -34,7 +34,7 @@ describe('the built bin, as a child process', () => {
   it('passes the repository SAM example clean', async () => {
     const { code, stdout } = await runBin(['check', join(ROOT, 'examples/sam/template.yaml')]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/OrdersConsumer\.Events\.Orders \(queue OrdersQueue\), line \d+\n\s+ok: 16 rules passed/);
+    expect(stdout).toMatch(/OrdersConsumer\.Events\.Orders \(queue OrdersQueue\), line \d+\n\s+ok: 21 rules passed/);
   });
 
   it('exits 2 with usage on bad arguments', async () => {
@@ -60,7 +60,7 @@ describe('the built bin with --live', () => {
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout);
     expect(report.live).toEqual({ region: 'us-east-1', sources: 3 });
-    expect(report.summary).toMatchObject({ errors: 1, warnings: 5, eventSources: 3, notChecked: 9 });
+    expect(report.summary).toMatchObject({ errors: 1, warnings: 5, info: 3, eventSources: 3, notChecked: 10 });
   });
 
   it('exits 2 without a region', async () => {

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: case names quote serverless.yml variables
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { ModuleLoader } from '../../src/cli/live.js';
@@ -29,7 +30,7 @@ export async function runInProcess(argv: readonly string[], load?: ModuleLoader)
 
 /** Fixture names resolved against test/cli/fixtures; other arguments as they are. */
 export function fixtureArgs(args: readonly string[]): string[] {
-  return args.map((arg) => (/\.(ya?ml|json)$/.test(arg) ? join(FIXTURES, arg) : arg));
+  return args.map((arg) => (/\.(ya?ml|json|tf)$|^terraform\/module$/.test(arg) ? join(FIXTURES, arg) : arg));
 }
 
 /** One run of the command over fixture templates, and everything it must report. */
@@ -57,6 +58,8 @@ export const QUEUE_RULES = [
   'retention-below-retries',
 ];
 const queueRulesFor = (source: string) => QUEUE_RULES.map((rule) => `${rule} ${source}`);
+/** The info every mapping without `MetricsConfig` gets. */
+export const metrics = (...sources: string[]) => sources.map((source) => `info event-source-mapping-metrics ${source}`);
 
 export const CASES: readonly Case[] = [
   {
@@ -75,37 +78,40 @@ export const CASES: readonly Case[] = [
     name: 'CloudFormation YAML: visibility timeout below the function timeout, redrive policy as Fn::Sub JSON',
     args: ['visibility-below-timeout.yaml'],
     exit: 1,
-    findings: ['error visibility-timeout-below-function-timeout Mapping'],
+    findings: ['error visibility-timeout-below-function-timeout Mapping', ...metrics('Mapping')],
   },
   {
     name: 'CloudFormation JSON: visibility timeout below 6 x the function timeout',
     args: ['visibility-below-guidance.json'],
     exit: 0,
-    findings: ['warning visibility-timeout-below-guidance Mapping'],
+    findings: ['warning visibility-timeout-below-guidance Mapping', ...metrics('Mapping')],
   },
   {
     name: 'no redrive policy',
     args: ['no-redrive.yaml'],
     exit: 0,
-    findings: ['warning no-redrive-policy Consumer.Events.Work'],
+    findings: ['warning no-redrive-policy Consumer.Events.Work', ...metrics('Consumer.Events.Work')],
   },
   {
     name: 'maxReceiveCount from a parameter default',
     args: ['max-receive-count.yaml'],
     exit: 0,
-    findings: ['warning max-receive-count-below-5 Consumer.Events.Work'],
+    findings: ['warning max-receive-count-below-5 Consumer.Events.Work', ...metrics('Consumer.Events.Work')],
   },
   {
     name: 'maxReceiveCount from --parameter, over the default',
     args: ['max-receive-count.yaml', '--parameter', 'MaxReceiveCount=5'],
     exit: 0,
-    findings: [],
+    findings: [...metrics('Consumer.Events.Work')],
   },
   {
     name: 'dead-letter retention: standard reported, FIFO not',
     args: ['dead-letter-retention.yaml'],
     exit: 0,
-    findings: ['warning dead-letter-retention Consumer.Events.Standard'],
+    findings: [
+      'warning dead-letter-retention Consumer.Events.Standard',
+      ...metrics('Consumer.Events.Standard', 'Consumer.Events.Fifo'),
+    ],
   },
   {
     name: 'FIFO: standard dead-letter queue, batch of 20, batching window',
@@ -115,13 +121,14 @@ export const CASES: readonly Case[] = [
       'error dead-letter-queue-type Consumer.Events.Payments',
       'error fifo-batch-size Consumer.Events.Payments',
       'error fifo-batching-window Consumer.Events.Payments',
+      ...metrics('Consumer.Events.Payments'),
     ],
   },
   {
     name: 'BatchSize above 10 without a batching window',
     args: ['batch-window.yaml'],
     exit: 1,
-    findings: ['error batch-size-without-batching-window Consumer.Events.Bulk'],
+    findings: ['error batch-size-without-batching-window Consumer.Events.Bulk', ...metrics('Consumer.Events.Bulk')],
   },
   {
     name: 'values outside what Lambda accepts',
@@ -131,6 +138,7 @@ export const CASES: readonly Case[] = [
       'error batch-size-range Consumer.Events.TooBig',
       'error batching-window-range Consumer.Events.LongWindow',
       'error maximum-concurrency-range Consumer.Events.OneAtATime',
+      ...metrics('Consumer.Events.TooBig', 'Consumer.Events.LongWindow', 'Consumer.Events.OneAtATime'),
     ],
   },
   {
@@ -140,31 +148,38 @@ export const CASES: readonly Case[] = [
     findings: [
       'warning maximum-concurrency-above-reserved Consumer.Events.Above',
       'warning maximum-concurrency-above-reserved Consumer.Events.Unlimited',
+      ...metrics('Consumer.Events.Above', 'Consumer.Events.Unlimited', 'Consumer.Events.Fits'),
     ],
   },
   {
     name: 'retention shorter than the retries take',
     args: ['retention-below-retries.yaml'],
     exit: 0,
-    findings: ['warning retention-below-retries Consumer.Events.Work'],
+    findings: ['warning retention-below-retries Consumer.Events.Work', ...metrics('Consumer.Events.Work')],
   },
   {
     name: 'filter criteria',
     args: ['filter.yaml'],
     exit: 0,
-    findings: ['info filter-criteria-deletes Consumer.Events.Paid'],
+    findings: ['info filter-criteria-deletes Consumer.Events.Paid', ...metrics('Consumer.Events.Paid')],
   },
   {
     name: 'a CDK-synthesized template (the Kinesis mapping is not an SQS source)',
     args: ['cdk.template.json'],
     exit: 1,
-    findings: ['error report-batch-item-failures ConsumerSqsEventSourceOrdersStackOrdersQueue1A2B3C4D'],
+    findings: [
+      'error report-batch-item-failures ConsumerSqsEventSourceOrdersStackOrdersQueue1A2B3C4D',
+      ...metrics('ConsumerSqsEventSourceOrdersStackOrdersQueue1A2B3C4D'),
+    ],
   },
   {
     name: 'queues imported, from a parameter without default, or outside the template: not checked',
     args: ['import.yaml'],
     exit: 1,
-    findings: ['error report-batch-item-failures ExternalMapping'],
+    findings: [
+      'error report-batch-item-failures ExternalMapping',
+      ...metrics('Consumer.Events.Imported', 'Consumer.Events.FromParameter', 'ExternalMapping'),
+    ],
     notChecked: [
       ...queueRulesFor('Consumer.Events.Imported'),
       ...queueRulesFor('Consumer.Events.FromParameter'),
@@ -181,7 +196,7 @@ export const CASES: readonly Case[] = [
       'report-batch-item-failures',
     ],
     exit: 0,
-    findings: [],
+    findings: [...metrics('Consumer.Events.Imported', 'Consumer.Events.FromParameter', 'ExternalMapping')],
     notChecked: [
       ...queueRulesFor('Consumer.Events.Imported'),
       ...queueRulesFor('Consumer.Events.FromParameter'),
@@ -192,13 +207,16 @@ export const CASES: readonly Case[] = [
     name: 'conditions, mappings, Join, Select, Split, Sub and a resource Condition that is false',
     args: ['conditions.yaml'],
     exit: 0,
-    findings: [],
+    findings: [...metrics('Consumer.Events.Orders')],
   },
   {
     name: 'conditions switched by --parameter: the prod-only mapping appears and lacks ReportBatchItemFailures',
     args: ['conditions.yaml', '--parameter', 'Env=prod'],
     exit: 1,
-    findings: ['error report-batch-item-failures ProdOnlyMapping'],
+    findings: [
+      'error report-batch-item-failures ProdOnlyMapping',
+      ...metrics('Consumer.Events.Orders', 'ProdOnlyMapping'),
+    ],
     notChecked: [...queueRulesFor('Consumer.Events.Orders')],
   },
   { name: 'no SQS event source', args: ['no-sqs.yaml'], exit: 0, findings: [] },
@@ -209,6 +227,7 @@ export const CASES: readonly Case[] = [
     findings: [
       'error report-batch-item-failures Consumer.Events.Orders',
       'warning no-redrive-policy Consumer.Events.Work',
+      ...metrics('Consumer.Events.Work'),
     ],
   },
   {
@@ -245,6 +264,239 @@ export const CASES: readonly Case[] = [
     exit: 2,
     findings: ['error report-batch-item-failures Consumer.Events.Orders'],
     stderr: /broken\.yaml:7/,
+  },
+];
+
+const sls = (file: string) => `serverless/${file}`;
+const tf = (file: string) => `terraform/${file}`;
+const tfm = (name: string) => `aws_lambda_event_source_mapping.${name}`;
+
+/** `serverless.yml` files, as the framework's users write them: every rule that applies to them fires in one. */
+export const SERVERLESS_CASES: readonly Case[] = [
+  {
+    name: 'serverless: no functionResponseType, no dead-letter queue, a deprecated runtime',
+    args: [sls('basic.yml')],
+    exit: 1,
+    findings: [
+      'error report-batch-item-failures consumer.events[0]',
+      'warning no-redrive-policy consumer.events[0]',
+      'warning deprecated-runtime consumer.events[0]',
+      ...metrics('consumer.events[0]'),
+    ],
+  },
+  { name: 'serverless: clean, metrics through resources.extensions', args: [sls('clean.yml')], exit: 0, findings: [] },
+  {
+    name: 'serverless: ${self:}, ${sls:stage}, ${opt:} and ${env:} resolved',
+    args: [sls('variables.yml')],
+    exit: 0,
+    findings: metrics('ship.events[0]'),
+  },
+  {
+    name: 'serverless: --parameter stage=prod picks the prod timeout through ${self:custom.timeouts.${sls:stage}}',
+    args: [sls('variables.yml'), '--parameter', 'stage=prod'],
+    exit: 0,
+    findings: ['warning visibility-timeout-below-guidance ship.events[0]', ...metrics('ship.events[0]')],
+  },
+  {
+    name: 'serverless: a function timeout above the visibility timeout',
+    args: [sls('timeout.yml')],
+    exit: 1,
+    findings: ['error visibility-timeout-below-function-timeout render.events[0]', ...metrics('render.events[0]')],
+  },
+  {
+    name: 'serverless: FIFO with a batch of 20, a batching window and a standard dead-letter queue',
+    args: [sls('fifo.yml')],
+    exit: 1,
+    findings: [
+      'error dead-letter-queue-type post.events[0]',
+      'error fifo-batch-size post.events[0]',
+      'error fifo-batching-window post.events[0]',
+      ...metrics('post.events[0]'),
+    ],
+  },
+  {
+    name: 'serverless: batch sizes and windows',
+    args: [sls('batching.yml')],
+    exit: 1,
+    findings: [
+      'error batch-size-without-batching-window bulk.events[0]',
+      'warning visibility-timeout-below-guidance bulk.events[1]',
+      'error batch-size-range bulk.events[1]',
+      'error batching-window-range bulk.events[1]',
+      ...metrics('bulk.events[0]', 'bulk.events[1]'),
+    ],
+  },
+  {
+    name: 'serverless: reservedConcurrency and maximumConcurrency',
+    args: [sls('concurrency.yml')],
+    exit: 1,
+    findings: [
+      'warning maximum-concurrency-above-reserved send.events[0]',
+      'error maximum-concurrency-range digest.events[0]',
+      ...metrics('send.events[0]', 'digest.events[0]'),
+    ],
+  },
+  {
+    name: 'serverless: receives, dead-letter retention and retention',
+    args: [sls('retries.yml')],
+    exit: 0,
+    findings: [
+      'warning max-receive-count-below-5 charge.events[0]',
+      'warning dead-letter-retention charge.events[0]',
+      'warning retention-below-retries charge.events[0]',
+      ...metrics('charge.events[0]'),
+    ],
+  },
+  {
+    name: 'serverless: filterPatterns',
+    args: [sls('filters.yml')],
+    exit: 0,
+    findings: ['info filter-criteria-deletes notify.events[0]', ...metrics('notify.events[0]')],
+  },
+  {
+    name: 'serverless: provisionedPollers with maximumConcurrency',
+    args: [sls('provisioned.yml')],
+    exit: 1,
+    findings: ['error provisioned-mode-with-maximum-concurrency collect.events[0]', ...metrics('collect.events[0]')],
+  },
+  {
+    name: 'serverless: ${ssm:}, ${cf:} and outside queues not checked; !Ref of a queue is its URL',
+    args: [sls('external.yml')],
+    exit: 1,
+    findings: [
+      'error report-batch-item-failures index.events[0]',
+      'warning visibility-timeout-below-guidance index.events[3]',
+      'error event-source-is-queue-url index.events[3]',
+      ...metrics('index.events[0]', 'index.events[1]', 'index.events[2]', 'index.events[3]'),
+    ],
+    notChecked: [
+      ...queueRulesFor('index.events[0]'),
+      ...queueRulesFor('index.events[1]'),
+      ...queueRulesFor('index.events[2]'),
+    ],
+  },
+  {
+    name: 'serverless: serverless.json',
+    args: [sls('serverless.json')],
+    exit: 0,
+    findings: ['warning deprecated-runtime record.events[0]', ...metrics('record.events[0]')],
+  },
+];
+
+/** Terraform files and a module directory, shaped like the provider's examples and terraform-aws-modules. */
+export const TERRAFORM_CASES: readonly Case[] = [
+  {
+    name: 'terraform: no function_response_types, no redrive policy, a deprecated runtime',
+    args: [tf('basic.tf')],
+    exit: 1,
+    findings: [
+      `error report-batch-item-failures ${tfm('orders')}`,
+      `warning no-redrive-policy ${tfm('orders')}`,
+      `warning deprecated-runtime ${tfm('orders')}`,
+      ...metrics(tfm('orders')),
+    ],
+  },
+  {
+    name: 'terraform: clean, redrive_policy with jsonencode, metrics_config',
+    args: [tf('clean.tf')],
+    exit: 0,
+    findings: [],
+  },
+  {
+    name: 'terraform: a function timeout above the visibility timeout',
+    args: [tf('timeout.tf')],
+    exit: 1,
+    findings: [
+      `error visibility-timeout-below-function-timeout ${tfm('reports')}`,
+      `warning no-redrive-policy ${tfm('reports')}`,
+      ...metrics(tfm('reports')),
+    ],
+  },
+  {
+    name: 'terraform: FIFO with a batch of 20, a batching window and a standard dead-letter queue',
+    args: [tf('fifo.tf')],
+    exit: 1,
+    findings: [
+      `error dead-letter-queue-type ${tfm('ledger')}`,
+      `error fifo-batch-size ${tfm('ledger')}`,
+      `error fifo-batching-window ${tfm('ledger')}`,
+      ...metrics(tfm('ledger')),
+    ],
+  },
+  {
+    name: 'terraform: batch sizes and windows',
+    args: [tf('batching.tf')],
+    exit: 1,
+    findings: [
+      `error batch-size-without-batching-window ${tfm('bulk')}`,
+      `warning visibility-timeout-below-guidance ${tfm('huge')}`,
+      `error batch-size-range ${tfm('huge')}`,
+      `error batching-window-range ${tfm('huge')}`,
+      ...metrics(tfm('bulk'), tfm('huge')),
+    ],
+  },
+  {
+    name: 'terraform: reserved_concurrent_executions and scaling_config',
+    args: [tf('concurrency.tf')],
+    exit: 1,
+    findings: [
+      `warning maximum-concurrency-above-reserved ${tfm('send')}`,
+      `error maximum-concurrency-range ${tfm('digest')}`,
+      ...metrics(tfm('send'), tfm('digest')),
+    ],
+  },
+  {
+    name: 'terraform: aws_sqs_queue_redrive_policy with two receives and short retentions',
+    args: [tf('retries.tf')],
+    exit: 0,
+    findings: [
+      `warning max-receive-count-below-5 ${tfm('billing')}`,
+      `warning dead-letter-retention ${tfm('billing')}`,
+      `warning retention-below-retries ${tfm('billing')}`,
+      ...metrics(tfm('billing')),
+    ],
+  },
+  {
+    name: 'terraform: filter_criteria',
+    args: [tf('filters.tf')],
+    exit: 0,
+    findings: [`info filter-criteria-deletes ${tfm('notify')}`, ...metrics(tfm('notify'))],
+  },
+  {
+    name: 'terraform: provisioned_poller_config with scaling_config; a queue named by its url',
+    args: [tf('provisioned.tf')],
+    exit: 1,
+    findings: [
+      `error provisioned-mode-with-maximum-concurrency ${tfm('collect')}`,
+      `error event-source-is-queue-url ${tfm('by_url')}`,
+      ...metrics(tfm('collect'), tfm('by_url')),
+    ],
+  },
+  {
+    name: 'terraform: data sources, module outputs and outside ARNs not checked; a Kinesis mapping left out',
+    args: [tf('external.tf')],
+    exit: 1,
+    findings: [
+      `error report-batch-item-failures ${tfm('literal')}`,
+      ...metrics(tfm('shared'), tfm('catalog'), tfm('literal')),
+    ],
+    notChecked: [...queueRulesFor(tfm('shared')), ...queueRulesFor(tfm('catalog')), ...queueRulesFor(tfm('literal'))],
+  },
+  {
+    name: 'terraform: a module directory, a variable without default not checked',
+    args: ['terraform/module'],
+    exit: 0,
+    findings: [],
+    notChecked: [`max-receive-count-below-5 ${tfm('this')}`, `retention-below-retries ${tfm('this')}`],
+  },
+  {
+    name: 'terraform: variables set with --parameter',
+    args: ['terraform/module', '--parameter', 'max_receive_count=2', '--parameter', 'timeout=10'],
+    exit: 0,
+    findings: [
+      `warning visibility-timeout-below-guidance ${tfm('this')}`,
+      `warning max-receive-count-below-5 ${tfm('this')}`,
+    ],
   },
 ];
 

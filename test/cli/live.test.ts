@@ -4,7 +4,7 @@ import {
   ListEventSourceMappingsCommand,
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FIXTURES, QUEUE_RULES, runInProcess } from './cases.js';
+import { FIXTURES, metrics, QUEUE_RULES, runInProcess } from './cases.js';
 import { stubLambda } from './lambdaStub.mjs';
 import { type LiveAccount, liveAccount } from './liveAccount.js';
 
@@ -50,17 +50,19 @@ describe('check --live', () => {
         'warning dead-letter-retention uuid-orders',
         'warning maximum-concurrency-above-reserved uuid-orders',
         'warning maximum-concurrency-above-reserved uuid-missing',
+        ...metrics('uuid-orders', 'uuid-jobs', 'uuid-missing'),
       ].sort(),
     );
     expect(report.notChecked).toEqual([
       expect.objectContaining({ rule: 'visibility-timeout-below-function-timeout', eventSource: 'uuid-jobs' }),
       expect.objectContaining({ rule: 'visibility-timeout-below-guidance', eventSource: 'uuid-jobs' }),
+      expect.objectContaining({ rule: 'deprecated-runtime', eventSource: 'uuid-jobs' }),
       ...QUEUE_RULES.map((rule) => expect.objectContaining({ rule, eventSource: 'uuid-missing' })),
     ]);
     expect(report.notChecked[0].reason).toMatch(
       /^lambda:GetFunctionConfiguration on jobs-worker failed: AccessDeniedException: /,
     );
-    expect(report.notChecked[2].reason).toMatch(/^reading queue gone failed: /);
+    expect(report.notChecked[3].reason).toMatch(/^reading queue gone failed: /);
     expect(report.eventSources.map((s: { label: string }) => s.label)).toEqual([
       'orders-consumer ← orders',
       'jobs-worker ← jobs.fifo',
@@ -126,7 +128,7 @@ describe('check --live', () => {
     expect(stdout).toContain(
       'deployed (us-east-1): 3 SQS event source mappings\n  orders-consumer ← orders [uuid-orders]',
     );
-    expect(stdout).toContain('  jobs-worker ← jobs.fifo [uuid-jobs]\n    14 rules passed\n    not checked:');
+    expect(stdout).toContain('  jobs-worker ← jobs.fifo [uuid-jobs]\n    info    event-source-mapping-metrics\n');
   });
 
   it('uses the profile --profile names', async () => {

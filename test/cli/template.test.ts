@@ -74,7 +74,9 @@ describe('parseTemplate', () => {
   it('says why a file cannot be read', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spb-check-'));
     try {
-      await expect(loadTemplate(dir)).rejects.toThrow(`${dir}: is a directory, not a template file`);
+      await expect(loadTemplate(dir)).rejects.toThrow(
+        `${dir}: is a directory without .tf files (give a template file or a Terraform module)`,
+      );
       const locked = join(dir, 'locked.yaml');
       writeFileSync(locked, 'Resources: {}');
       chmodSync(locked, 0);
@@ -106,7 +108,9 @@ describe('eventSourcesInTemplate', () => {
       'function elsewhere is not defined in this template (check what is deployed with --live)',
     );
     expect(reason(fn('!Ref Q') as never)).toBe('M.FunctionName: !Ref Q is not a function in this template');
-    expect(reason(fn('!ImportValue f') as never)).toBe('M.FunctionName: !ImportValue f is imported from another stack');
+    expect(reason(fn('!ImportValue f') as never)).toBe(
+      'M.FunctionName: !ImportValue f is imported from another stack (pass the exporting template too)',
+    );
   });
 
   it('follows a mapping to its queue by ARN or name, and says when it cannot', () => {
@@ -118,7 +122,11 @@ describe('eventSourcesInTemplate', () => {
     expect(reason(queue('!Sub "arn:aws:sqs:${AWS::Region}:1:${AWS::StackName}-q"') as never)).toMatch(
       /queue name in .* is known only once deployed/,
     );
-    expect(reason(queue('!Ref Q') as never)).toBe("M.EventSourceArn: !Ref Q is the queue's URL, not its ARN");
+    // The queue's URL: the queue is still known (its rules run), and the source says what names it.
+    expect(esm('      EventSourceArn: !Ref Q\n      FunctionName: !Ref F')[0]).toMatchObject({
+      queue: { value: { name: 'Q' } },
+      queueUrl: '!Ref Q',
+    });
     expect(reason(queue('!GetAtt Q.QueueName') as never)).toBe(
       "M.EventSourceArn: !GetAtt Q.QueueName is the queue's QueueName, not its ARN",
     );
@@ -185,8 +193,12 @@ Transform: [AWS::Serverless-2016-10-31]
     expect(reason(s.functionResponseTypes)).toBe(
       'FunctionResponseTypes is ReportBatchItemFailures, not a list of strings',
     );
-    expect(reason(s.maximumConcurrency)).toBe('ScalingConfig: !ImportValue s is imported from another stack');
-    expect(reason(s.filtered)).toBe('FilterCriteria: !ImportValue f is imported from another stack');
+    expect(reason(s.maximumConcurrency)).toBe(
+      'ScalingConfig: !ImportValue s is imported from another stack (pass the exporting template too)',
+    );
+    expect(reason(s.filtered)).toBe(
+      'FilterCriteria: !ImportValue f is imported from another stack (pass the exporting template too)',
+    );
     const [other] = sources(`Resources:
   Q: { Type: AWS::SQS::Queue, Properties: { FifoQueue: maybe, VisibilityTimeout: !ImportValue v } }
   Q2: { Type: AWS::SQS::Queue, Properties: { FifoQueue: !GetAtt Q.Arn } }
@@ -195,19 +207,20 @@ Transform: [AWS::Serverless-2016-10-31]
 `).map((x) => x.queue.known && x.queue.value);
     expect(other && reason(other.fifo)).toBe('Q.FifoQueue is maybe, not a boolean');
     expect(other && reason(other.visibilityTimeout)).toBe(
-      'Q.VisibilityTimeout: !ImportValue v is imported from another stack',
+      'Q.VisibilityTimeout: !ImportValue v is imported from another stack (pass the exporting template too)',
     );
   });
 
-  it('skips resources whose Condition is false, and SAM events without the transform', () => {
-    expect(
-      sources(`Conditions: { Never: !Equals [a, b] }
+  it('skips resources whose Condition is false; checks SAM events without the transform, and says so', () => {
+    const found = sources(`Conditions: { Never: !Equals [a, b] }
 Resources:
   M: { Type: AWS::Lambda::EventSourceMapping, Condition: Never, Properties: { EventSourceArn: x, FunctionName: y } }
   F: { Type: AWS::Serverless::Function, Properties: { Events: { E: { Type: SQS, Properties: { Queue: q } } } } }
   N: 3
-`),
-    ).toEqual([]);
+`);
+    // #23: without a Transform line these were skipped ("0 SQS event sources", exit 0).
+    expect(found.map((s) => [s.id, s.dialect, s.transformMissing])).toEqual([['F.Events.E', 'sam', true]]);
+    expect(checkSource(found[0] as EventSourceModel).findings.map((f) => f.rule)).toContain('sam-transform-missing');
   });
 });
 
@@ -233,49 +246,63 @@ describe('fix snippets, in each dialect', () => {
     id: dialect === 'sam' ? 'F.Events.E' : 'M',
     dialect,
     queue: known(queue()),
-    function: known({ name: 'F', timeout: known(30), reservedConcurrency: known(1) }),
+    function: known({ name: 'F', timeout: known(30), reservedConcurrency: known(1), runtime: known('nodejs18.x') }),
     batchSize: known(20_000),
     batchingWindow: known(0),
     functionResponseTypes: known([]),
     maximumConcurrency: known(5000),
     filtered: known(true),
+    provisioned: known(true),
+    metrics: known(false),
+    queueUrl: '!Ref Q',
+    transformMissing: true,
     ...over,
   });
 
-  it.each(['sam', 'cloudformation', 'cdk', 'live'] as const)('%s: every rule that fires gives a fix', (dialect) => {
-    const all = [
-      checkSource(source(dialect)),
-      checkSource(
-        source(dialect, {
-          queue: known(queue({ redrive: known(undefined), fifo: known(true) })),
-          batchingWindow: known(400),
-        }),
-      ),
-      checkSource(
-        source(dialect, {
-          queue: known(queue({ fifo: known(true), visibilityTimeout: known(40) })),
-          batchSize: known(20),
-          maximumConcurrency: known(1),
-        }),
-      ),
-      checkSource(
-        source(dialect, {
-          queue: known(queue({ retentionPeriod: known(5) })),
-          batchSize: known(11),
-          function: known({ name: 'F', timeout: known(30), reservedConcurrency: known(4) }),
-        }),
-      ),
-    ].flatMap((r) => r.findings);
-    expect(new Set(all.map((f) => f.rule))).toEqual(new Set(RULES.map((r) => r.id)));
-    for (const f of all) expect(f.fix.length, f.rule).toBeGreaterThan(10);
-    const fixes = all.map((f) => f.fix).join('\n');
-    if (dialect === 'live')
-      expect(fixes).toContain(
-        'aws lambda put-function-concurrency --function-name F --reserved-concurrent-executions 2',
-      );
-    if (dialect === 'cdk') expect(fixes).toContain("new Queue(this, 'D', { fifo: false })");
-    if (dialect === 'sam') expect(fixes).toContain('# Resources.F.Properties.Events.E.Properties\nBatchSize: 10');
-  });
+  it.each(['sam', 'cloudformation', 'cdk', 'serverless', 'terraform', 'live'] as const)(
+    '%s: every rule that fires gives a fix',
+    (dialect) => {
+      const all = [
+        checkSource(source(dialect)),
+        checkSource(
+          source(dialect, {
+            queue: known(queue({ redrive: known(undefined), fifo: known(true) })),
+            batchingWindow: known(400),
+          }),
+        ),
+        checkSource(
+          source(dialect, {
+            queue: known(queue({ fifo: known(true), visibilityTimeout: known(40) })),
+            batchSize: known(20),
+            maximumConcurrency: known(1),
+          }),
+        ),
+        checkSource(
+          source(dialect, {
+            queue: known(queue({ retentionPeriod: known(5) })),
+            batchSize: known(11),
+            function: known({
+              name: 'F',
+              timeout: known(30),
+              reservedConcurrency: known(4),
+              runtime: known(undefined),
+            }),
+          }),
+        ),
+      ].flatMap((r) => r.findings);
+      expect(new Set(all.map((f) => f.rule))).toEqual(new Set(RULES.map((r) => r.id)));
+      for (const f of all) expect(f.fix.length, f.rule).toBeGreaterThan(10);
+      const fixes = all.map((f) => f.fix).join('\n');
+      if (dialect === 'live')
+        expect(fixes).toContain(
+          'aws lambda put-function-concurrency --function-name F --reserved-concurrent-executions 2',
+        );
+      if (dialect === 'cdk') expect(fixes).toContain("new Queue(this, 'D', { fifo: false })");
+      if (dialect === 'sam') expect(fixes).toContain('# Resources.F.Properties.Events.E.Properties\nBatchSize: 10');
+      if (dialect === 'serverless') expect(fixes).toContain('# functions.M.sqs\nbatchSize: 10');
+      if (dialect === 'terraform') expect(fixes).toContain('\nmaximum_batching_window_in_seconds = 1');
+    },
+  );
 });
 
 describe('reading values', () => {
