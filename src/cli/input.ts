@@ -10,6 +10,8 @@ export const MAX_INPUT_BYTES = 5 * 1024 * 1024;
 
 /** `-` on the command line: the input is standard input. */
 export const STDIN = '-';
+/** The name standard input has in messages and reports. */
+export const STDIN_LABEL = '<stdin>';
 
 /** What is read before deciding how to parse: the text, and the file it came from. */
 export interface Input {
@@ -26,7 +28,8 @@ export interface Input {
  */
 export async function readInput(file: string, stdin: AsyncIterable<Uint8Array> = process.stdin): Promise<Input> {
   const bytes = file === STDIN ? await readStream(stdin) : await readRegularFile(file);
-  return { file, text: decode(file, bytes) };
+  const label = file === STDIN ? STDIN_LABEL : file;
+  return { file: label, text: decode(label, bytes) };
 }
 
 async function readRegularFile(file: string): Promise<Buffer> {
@@ -57,7 +60,7 @@ async function readStream(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
   let size = 0;
   for await (const chunk of stream) {
     size += chunk.byteLength;
-    if (size > MAX_INPUT_BYTES) throw new TemplateError(STDIN, tooLarge(size, 'more than'));
+    if (size > MAX_INPUT_BYTES) throw new TemplateError(STDIN_LABEL, tooLarge(MAX_INPUT_BYTES, 'more than'));
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);

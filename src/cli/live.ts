@@ -66,8 +66,6 @@ export async function eventSourcesLive(
   const config = {
     ...(options.region ? { region: options.region } : {}),
     ...(options.profile ? { profile: options.profile } : {}),
-    // Each request gives up on its own; the overall limit below also covers retries and credentials.
-    requestHandler: { connectionTimeout: ms, requestTimeout: ms },
   };
   const lambda = new lambdaSdk.LambdaClient(config);
   const sqs = new sqsSdk.SQSClient(config);

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { TemplateError } from './errors.js';
 import { readFailure, readInput, STDIN } from './input.js';
 import { loadTerraform, TERRAFORM_FILE } from './terraform.js';
-import { checkDepth, linePath, parseYaml } from './yaml.js';
+import { checkShape, linePath, parseYaml } from './yaml.js';
 
 /** What a file is written in: a CloudFormation template (SAM and CDK included), the Serverless Framework, Terraform. */
 export type Format = 'cloudformation' | 'serverless' | 'terraform';
@@ -23,9 +23,6 @@ export interface LoadedTemplate {
   fileOf?(path: readonly string[]): string | undefined;
 }
 
-/** The name a template read from standard input has in reports. */
-export const STDIN_LABEL = '<stdin>';
-
 const SERVERLESS_FILE = /^serverless\.(ya?ml|json)$/;
 
 /**
@@ -38,7 +35,7 @@ const SERVERLESS_FILE = /^serverless\.(ya?ml|json)$/;
 export async function loadTemplate(file: string, stdin?: AsyncIterable<Uint8Array>): Promise<LoadedTemplate> {
   if (file !== STDIN && (TERRAFORM_FILE.test(file) || (await isDirectory(file)))) return loadTerraform(file);
   const input = await readInput(file, stdin);
-  return parseTemplate(file === STDIN ? STDIN_LABEL : file, input.text);
+  return parseTemplate(input.file, input.text);
 }
 
 async function isDirectory(file: string): Promise<boolean> {
@@ -55,7 +52,7 @@ export function parseTemplate(file: string, text: string): LoadedTemplate {
   let body: unknown;
   let lines: ReadonlyMap<string, number> = new Map();
   if (json) {
-    checkDepth(file, text);
+    checkShape(file, text);
     try {
       body = JSON.parse(text);
     } catch (error) {

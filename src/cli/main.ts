@@ -1,9 +1,9 @@
 import { parseCheckArgs, USAGE } from './args.js';
 import { checkSource } from './check.js';
 import { EXIT, LiveError, TemplateError, UsageError } from './errors.js';
-import { STDIN } from './input.js';
+import { STDIN, STDIN_LABEL } from './input.js';
 import { eventSourcesLive, type ModuleLoader } from './live.js';
-import { type LoadedTemplate, loadTemplate, STDIN_LABEL } from './load.js';
+import { type LoadedTemplate, loadTemplate } from './load.js';
 import type { EventSourceModel } from './model.js';
 import { checkParameters } from './parameters.js';
 import { formatJson, formatText, type Report, type TemplateOutcome } from './report.js';

@@ -424,6 +424,8 @@ class TemplateReader {
   private arnService(value: unknown): string | undefined {
     if (value instanceof ResourceAttr) {
       const type = String(this.type(value.logicalId) ?? '');
+      // A nested stack's output can be any ARN.
+      if (type === 'AWS::CloudFormation::Stack') return undefined;
       return type === 'AWS::SQS::Queue' ? 'sqs' : type.startsWith('AWS::') ? 'other' : undefined;
     }
     const text = flatten(value);

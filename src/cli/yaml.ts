@@ -14,6 +14,8 @@ import { TemplateError } from './errors.js';
 
 /** How deep a template may nest: real ones stay under 30 levels; the parser's recursion would overflow near 10,000. */
 export const MAX_DEPTH = 1000;
+/** How many lines and flow items a file may have: a 1 MB template (CloudFormation's limit) has about 40,000 lines. */
+export const MAX_VALUES = 80_000;
 /** How many values YAML aliases may expand to in all: an alias bomb expands to billions. */
 export const MAX_ALIAS_VALUES = 100_000;
 /** How many repairs (see {@link repair}) one file may need before its first error is reported instead. */
@@ -39,7 +41,7 @@ export const linePath = (path: readonly string[]): string => path.join(PATH_SEPA
  * @throws {TemplateError} with the line and column where reading broke.
  */
 export function parseYaml(file: string, text: string, tags = true): ParsedYaml {
-  checkDepth(file, text);
+  checkShape(file, text);
   let source = text;
   let parsed = parseOnce(file, source);
   const first = parsed;
@@ -64,7 +66,8 @@ export function parseYaml(file: string, text: string, tags = true): ParsedYaml {
 function parseOnce(file: string, text: string): { doc: Document; counter: LineCounter } {
   const counter = new LineCounter();
   try {
-    return { doc: parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true }), counter };
+    // uniqueKeys compares each key with every earlier one (quadratic): the converter checks duplicates with a Set.
+    return { doc: parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: false }), counter };
   } catch (error) {
     // checkDepth bounds what it can see; anything deeper that overflows the parser is reported the same way.
     if (error instanceof RangeError) throw new TemplateError(file, tooDeep(), undefined, { cause: error });
@@ -100,31 +103,44 @@ function repair(text: string, error: YAMLError, counter: LineCounter): string | 
 }
 
 /**
- * Refuses nesting deeper than {@link MAX_DEPTH} before the parser recurses into it: flow brackets
- * (`[[[…`, `{"a":{"a":…`) and compact block sequences (`- - - …`), outside quoted strings and comments.
+ * Refuses, before the parser spends time and memory on it, nesting deeper than {@link MAX_DEPTH} (flow
+ * brackets `[[[…`, `{"a":{"a":…` and compact block sequences `- - - …`) and more than {@link MAX_VALUES}
+ * lines and flow items: the YAML parser holds about a kilobyte per value, so a 2 MB list of numbers
+ * would take a gigabyte. Quoted strings and comments are skipped.
  */
-export function checkDepth(file: string, text: string): void {
+export function checkShape(file: string, text: string): void {
   let depth = 0;
+  let values = 0;
   let line = 1;
   let quote = '';
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '\n') {
       line++;
+      values++;
       if (quote === '#') quote = '';
-      continue;
-    }
-    if (quote === '#') continue;
-    if (quote) {
+    } else if (quote === '#') {
+      // a comment, to the end of the line
+    } else if (quote) {
       if (c === '\\' && quote === '"') i++;
       else if (c === quote) quote = '';
-      continue;
-    }
-    if (c === '"' || c === "'") quote = c;
-    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1] as string))) quote = '#';
-    else if (c === '[' || c === '{') depth++;
-    else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+    } else if ((c === '"' || c === "'") && (i === 0 || TOKEN_START.test(text[i - 1] as string))) {
+      // A quote opens a scalar only where a token starts: the apostrophe in `it's` is text.
+      quote = c;
+    } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1] as string))) quote = '#';
+    else if (c === '[' || c === '{') {
+      depth++;
+      values++;
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+    else if (c === ',') values++;
     if (depth > MAX_DEPTH) throw new TemplateError(file, tooDeep(), { line, column: 1 });
+    if (values > MAX_VALUES) {
+      throw new TemplateError(
+        file,
+        `has more than ${MAX_VALUES.toLocaleString('en-US')} lines and flow collections and items; templates have a few thousand`,
+        { line, column: 1 },
+      );
+    }
   }
   for (let start = 0, n = 1; start < text.length; n++) {
     if (blockDepth(text, start) > MAX_DEPTH) throw new TemplateError(file, tooDeep(), { line: n, column: 1 });
@@ -133,6 +149,8 @@ export function checkDepth(file: string, text: string): void {
     start = next + 1;
   }
 }
+
+const TOKEN_START = /[\s[{,:]/;
 
 /** The levels a line opens by its indentation and compact `- ` entries: a level per space is an upper bound. */
 function blockDepth(text: string, start: number): number {
@@ -173,11 +191,24 @@ class Converter {
       const object: Record<string, unknown> = {};
       for (const pair of node.items) {
         const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
+        if (Object.hasOwn(object, key)) {
+          throw new TemplateError(
+            this.file,
+            `invalid YAML: Map keys must be unique (${key})`,
+            this.position(pair.key as Node),
+          );
+        }
         const keyPath = [...path, key];
         const range = (pair.key as Node | null)?.range;
         if (range && this.expanding.length === 0)
           this.lines.set(linePath(keyPath), this.counter.linePos(range[0]).line);
-        object[key] = this.convert(pair.value, keyPath, depth + 1);
+        // defineProperty: a `__proto__` key is data, not the object's prototype.
+        Object.defineProperty(object, key, {
+          value: this.convert(pair.value, keyPath, depth + 1),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       value = object;
     } else if (isSeq(node)) {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { ModuleLoader } from '../../src/cli/live.js';
 import { main } from '../../src/cli/main.js';
+import { RULES } from '../../src/cli/rules.js';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 
@@ -46,6 +47,8 @@ export interface Case {
   /** What stderr must say (exit code 2). */
   readonly stderr?: RegExp;
 }
+
+const RULE_IDS = RULES.map((rule) => rule.id);
 
 /** The rules that need the queue: none can run when it is not resolved. */
 export const QUEUE_RULES = [
@@ -264,6 +267,75 @@ export const CASES: readonly Case[] = [
     exit: 2,
     findings: ['error report-batch-item-failures Consumer.Events.Orders'],
     stderr: /broken\.yaml:7/,
+  },
+];
+
+/** #23's defects in templates: each fixture is read as CloudFormation reads it, and what it hides is found. */
+export const TEMPLATE_DEFECT_CASES: readonly Case[] = [
+  {
+    name: '!Split [-, …]: a plain - in a flow sequence is read, and the missing ReportBatchItemFailures found',
+    args: ['split-dash.yaml'],
+    exit: 1,
+    findings: ['error report-batch-item-failures ProcessFunction.Events.SqsBatch'],
+  },
+  {
+    name: 'a flow mapping closed at its parent indentation is read',
+    args: ['flow-close.yaml'],
+    exit: 0,
+    findings: ['warning no-redrive-policy Consumer.Events.Orders'],
+  },
+  {
+    name: 'a JSON template with a UTF-8 byte-order mark is read',
+    args: ['bom.json'],
+    exit: 1,
+    findings: ['error report-batch-item-failures Mapping', 'warning no-redrive-policy Mapping'],
+  },
+  {
+    name: 'SAM without a Transform: checked, with an info finding',
+    args: ['sam-no-transform.yaml'],
+    exit: 1,
+    findings: [
+      'error report-batch-item-failures Consumer.Events.Work',
+      'warning no-redrive-policy Consumer.Events.Work',
+      'info sam-transform-missing Consumer.Events.Work',
+    ],
+  },
+  {
+    name: 'Fn::ForEach: its SQS sources listed, every rule not checked',
+    args: ['for-each.yaml'],
+    exit: 0,
+    findings: [],
+    notChecked: ['Fn::ForEach::Tenants.${Tenant}Mapping', 'Fn::ForEach::Tenants.${Tenant}Consumer.Events.Work'].flatMap(
+      (source) =>
+        RULE_IDS.filter((rule) => rule !== 'event-source-is-queue-url' && rule !== 'sam-transform-missing').map(
+          (rule) => `${rule} ${source}`,
+        ),
+    ),
+  },
+  {
+    name: '"Fn::GetAtt": "Queue.Arn" resolves: a 100 s timeout over the default 30 s visibility is found',
+    args: ['getatt-string.json'],
+    exit: 1,
+    findings: ['error visibility-timeout-below-function-timeout Mapping', 'warning no-redrive-policy Mapping'],
+  },
+  {
+    name: "!ImportValue resolves to an export of a template in the same run; !Sub '${Dlq.Arn}' names the DLQ",
+    args: ['exporter.yaml', 'importer.yaml'],
+    exit: 0,
+    findings: ['warning visibility-timeout-below-guidance Consumer.Events.Orders'],
+  },
+  {
+    name: 'Queue: !Ref Queue is the URL: an error with the fix',
+    args: ['queue-url.yaml'],
+    exit: 1,
+    findings: ['error event-source-is-queue-url Consumer.Events.Work'],
+  },
+  {
+    name: "a nested stack's output is not checked (with why); a mapping without EventSourceArn is not SQS",
+    args: ['nested-and-kafka.yaml'],
+    exit: 0,
+    findings: [],
+    notChecked: queueRulesFor('FromNested'),
   },
 ];
 

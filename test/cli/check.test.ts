@@ -2,11 +2,42 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RULES } from '../../src/cli/rules.js';
-import { CASES, expectCase, FIXTURES, fixtureArgs, runInProcess as run } from './cases.js';
+import { CASES, expectCase, FIXTURES, fixtureArgs, runInProcess as run, TEMPLATE_DEFECT_CASES } from './cases.js';
 
 describe('sqs-partial-batch check, in process', () => {
   it.each(CASES)('$name', async (c) => {
     expectCase(c, await run(['check', ...fixtureArgs(c.args), '--format', 'json']));
+  });
+});
+
+describe('templates CloudFormation accepts, and what they hid (#23)', () => {
+  it.each(TEMPLATE_DEFECT_CASES)('$name', async (c) => {
+    expectCase(c, await run(['check', ...fixtureArgs(c.args), '--format', 'json']));
+  });
+
+  it('says why a nested stack output is not checked, and how to fix a queue URL', async () => {
+    const nested = JSON.parse(
+      (await run(['check', join(FIXTURES, 'nested-and-kafka.yaml'), '--format', 'json'])).stdout,
+    );
+    expect(nested.notChecked[0].reason).toBe(
+      'FromNested.EventSourceArn: !GetAtt QueueStack.Outputs.QueueArn is an output of nested stack QueueStack: check its template (check what is deployed with --live)',
+    );
+    const url = JSON.parse((await run(['check', join(FIXTURES, 'queue-url.yaml'), '--format', 'json'])).stdout);
+    expect(url.findings[0]).toMatchObject({
+      message: expect.stringContaining("names !Ref Queue, the queue's URL"),
+      fix: '# Resources.Consumer.Properties.Events.Work.Properties\nQueue: !GetAtt Queue.Arn',
+    });
+  });
+
+  it('checks --parameter names and AllowedValues', async () => {
+    const typo = await run(['check', join(FIXTURES, 'nested-and-kafka.yaml'), '--parameter', 'Evn=prod']);
+    expect(typo).toMatchObject({ code: 2, stdout: '' });
+    expect(typo.stderr).toBe(
+      'sqs-partial-batch: `--parameter Evn`: no template declares a parameter Evn (did you mean `Env`?)\n',
+    );
+    const outside = await run(['check', join(FIXTURES, 'nested-and-kafka.yaml'), '--parameter', 'Env=qa']);
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toMatch(/`--parameter Env=qa`: .*nested-and-kafka\.yaml allows only dev, prod\n$/);
   });
 });
 

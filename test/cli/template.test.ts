@@ -224,6 +224,74 @@ Resources:
   });
 });
 
+describe('the dead-letter-retention fix (#23: applied, it left the warning)', () => {
+  const template = (source: string, dlq: string) => `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Dlq:
+    Type: AWS::SQS::Queue
+    Properties: { ${dlq} }
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      ${source}
+      RedrivePolicy: { deadLetterTargetArn: !GetAtt Dlq.Arn, maxReceiveCount: 5 }
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events: { E: { Type: SQS, Properties: { Queue: !GetAtt Queue.Arn } } }
+`;
+  const retention = (yaml: string) =>
+    checkSource(sources(yaml)[0] as EventSourceModel).findings.find((f) => f.rule === 'dead-letter-retention');
+
+  it('shortens a 14-day source and lengthens its dead-letter queue, and the warning goes', () => {
+    // The durable-functions sample: the source keeps the maximum, the dead-letter queue the default 4 days.
+    const finding = retention(template('MessageRetentionPeriod: 1209600', ''));
+    expect(finding?.fix).toBe(
+      '# Resources.Dlq.Properties\nMessageRetentionPeriod: 1209600\n# Resources.Queue.Properties\nMessageRetentionPeriod: 1036800',
+    );
+    expect(retention(template('MessageRetentionPeriod: 1036800', 'MessageRetentionPeriod: 1209600'))).toBeUndefined();
+  });
+
+  it('only lengthens the dead-letter queue when the source keeps less than 14 days', () => {
+    const finding = retention(template('MessageRetentionPeriod: 345600', 'MessageRetentionPeriod: 345600'));
+    expect(finding?.fix).toBe('# Resources.Dlq.Properties\nMessageRetentionPeriod: 1209600');
+    expect(retention(template('MessageRetentionPeriod: 345600', 'MessageRetentionPeriod: 1209600'))).toBeUndefined();
+  });
+});
+
+describe('CDK fixes', () => {
+  it('name the construct from aws:cdk:path, not the hashed logical id (#23)', () => {
+    const [source] = eventSourcesInTemplate(
+      parseTemplate(
+        'cdk.template.json',
+        JSON.stringify({
+          Resources: {
+            OrdersQueue2B4D7C0E: {
+              Type: 'AWS::SQS::Queue',
+              Metadata: { 'aws:cdk:path': 'Stack/OrdersQueue/Resource' },
+            },
+            Consumer9C3B1F4E: {
+              Type: 'AWS::Lambda::Function',
+              Properties: { Timeout: 30 },
+              Metadata: { 'aws:cdk:path': 'Stack/Consumer/Resource' },
+            },
+            Mapping: {
+              Type: 'AWS::Lambda::EventSourceMapping',
+              Properties: {
+                EventSourceArn: { 'Fn::GetAtt': ['OrdersQueue2B4D7C0E', 'Arn'] },
+                FunctionName: { Ref: 'Consumer9C3B1F4E' },
+              },
+            },
+          },
+        }),
+      ),
+    );
+    const fixes = checkSource(source as EventSourceModel).findings.map((f) => f.fix);
+    expect(fixes).toContain("new Queue(this, 'OrdersQueue', { visibilityTimeout: Duration.seconds(180) })");
+    expect(fixes.join('\n')).not.toContain('2B4D7C0E');
+  });
+});
+
 describe('fix snippets, in each dialect', () => {
   const queue = (over: Partial<QueueModel> = {}): QueueModel => ({
     name: 'Q',
