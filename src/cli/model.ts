@@ -98,3 +98,21 @@ export const AWS_DEFAULTS = {
   batchSize: 10,
   batchingWindow: 0,
 } as const;
+
+/** What a file is written in: a CloudFormation template (SAM and CDK included), the Serverless Framework, Terraform. */
+export type Format = 'cloudformation' | 'serverless' | 'terraform';
+
+/**
+ * An input read from disk. `body` is a CloudFormation template (intrinsics in long form) for CloudFormation
+ * and Terraform input, which is translated as it is read, and the `serverless.yml` document for the
+ * Serverless Framework, whose variables depend on `--parameter` and are resolved when it is checked.
+ */
+export interface LoadedTemplate {
+  readonly file: string;
+  readonly format: Format;
+  readonly body: Readonly<Record<string, unknown>>;
+  /** The 1-based line of a key, by its path from the root of `body`, e.g. `['Resources', 'Queue', 'Properties']`. */
+  lineOf(path: readonly string[]): number | undefined;
+  /** The file a key was written in, when the input is several files (a Terraform module). */
+  fileOf?(path: readonly string[]): string | undefined;
+}

@@ -1,7 +1,7 @@
 import { closest } from '../optionChecks.js';
 import { UsageError } from './errors.js';
 import { isPlainObject } from './intrinsics.js';
-import type { LoadedTemplate } from './load.js';
+import type { LoadedTemplate } from './model.js';
 import { objectOrEmpty } from './values.js';
 
 /** `${opt:name}` in a `serverless.yml`: the options `--parameter` can set there. */

@@ -4,7 +4,7 @@
  * variables (`${self:…}`, `${sls:stage}`, `${opt:…}`, `${env:…}`) are resolved where they can be.
  */
 import { isPlainObject, Unresolvable } from './intrinsics.js';
-import type { LoadedTemplate } from './load.js';
+import type { LoadedTemplate } from './model.js';
 import type { CloudFormationView } from './template.js';
 import { objectOrEmpty } from './values.js';
 

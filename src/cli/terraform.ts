@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { TemplateError } from './errors.js';
 import { type HclParser, HclValues } from './hcl.js';
 import { readInput } from './input.js';
-import type { LoadedTemplate } from './load.js';
+import type { LoadedTemplate } from './model.js';
 import { objectOrEmpty } from './values.js';
 
 export const TERRAFORM_FILE = /\.tf$/;
