@@ -60,7 +60,7 @@ describe('the built bin with --live', () => {
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout);
     expect(report.live).toEqual({ region: 'us-east-1', sources: 3 });
-    expect(report.summary).toMatchObject({ errors: 1, warnings: 5, info: 3, eventSources: 3, notChecked: 10 });
+    expect(report.summary).toMatchObject({ errors: 2, warnings: 7, info: 2, eventSources: 3, notChecked: 10 });
   });
 
   it('exits 2 without a region', async () => {

@@ -1,6 +1,15 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expectCase, FIXTURES, fixtureArgs, runInProcess as run, SERVERLESS_CASES, TERRAFORM_CASES } from './cases.js';
+import { RULES } from '../../src/cli/rules.js';
+import {
+  type Case,
+  expectCase,
+  FIXTURES,
+  fixtureArgs,
+  runInProcess as run,
+  SERVERLESS_CASES,
+  TERRAFORM_CASES,
+} from './cases.js';
 
 describe('check on serverless.yml', () => {
   it.each(SERVERLESS_CASES)('$name', async (c) => {
@@ -11,6 +20,22 @@ describe('check on serverless.yml', () => {
 describe('check on Terraform', () => {
   it.each(TERRAFORM_CASES)('$name', async (c) => {
     expectCase(c, await run(['check', ...fixtureArgs(c.args), '--format', 'json']));
+  });
+});
+
+describe('the fixtures of each format', () => {
+  // Every rule fires in some fixture of each format, except the one about SAM's transform.
+  const fired = (cases: readonly Case[]) => new Set(cases.flatMap((c) => c.findings.map((f) => f.split(' ')[1])));
+  const applicable = RULES.map((rule) => rule.id).filter((id) => id !== 'sam-transform-missing');
+
+  it.each([
+    ['serverless', SERVERLESS_CASES],
+    ['terraform', TERRAFORM_CASES],
+  ] as const)('%s: at least 10 fixtures, every rule exercised', (_, cases) => {
+    expect(new Set(cases.flatMap((c) => c.args.filter((a) => !a.startsWith('-') && !a.includes('='))))).toSatisfy(
+      (files: Set<string>) => files.size >= 10,
+    );
+    expect([...fired(cases)].sort()).toEqual([...applicable].sort());
   });
 });
 

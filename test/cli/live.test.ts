@@ -50,7 +50,10 @@ describe('check --live', () => {
         'warning dead-letter-retention uuid-orders',
         'warning maximum-concurrency-above-reserved uuid-orders',
         'warning maximum-concurrency-above-reserved uuid-missing',
-        ...metrics('uuid-orders', 'uuid-jobs', 'uuid-missing'),
+        'error provisioned-mode-with-maximum-concurrency uuid-jobs',
+        'warning deprecated-runtime uuid-orders',
+        'warning deprecated-runtime uuid-missing',
+        ...metrics('uuid-orders', 'uuid-jobs'),
       ].sort(),
     );
     expect(report.notChecked).toEqual([
@@ -128,7 +131,9 @@ describe('check --live', () => {
     expect(stdout).toContain(
       'deployed (us-east-1): 3 SQS event source mappings\n  orders-consumer ← orders [uuid-orders]',
     );
-    expect(stdout).toContain('  jobs-worker ← jobs.fifo [uuid-jobs]\n    info    event-source-mapping-metrics\n');
+    expect(stdout).toContain(
+      '  jobs-worker ← jobs.fifo [uuid-jobs]\n    error   provisioned-mode-with-maximum-concurrency\n',
+    );
   });
 
   it('uses the profile --profile names', async () => {
