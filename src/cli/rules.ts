@@ -107,6 +107,13 @@ const queueDialect = (d: Dialect): Dialect => (d === 'sam' ? 'cloudformation' : 
 const fixName = (d: Dialect, r: { name: string; construct?: string }): string =>
   d === 'cdk' ? (r.construct ?? r.name) : r.name;
 
+/** The setting's name where the source spells it otherwise. */
+const RESPONSE_TYPES: Partial<Record<Dialect, string>> = {
+  serverless: 'functionResponseType',
+  terraform: 'function_response_types',
+  cdk: 'reportBatchItemFailures',
+};
+
 /** Every rule, in the order reports list them. */
 export const RULES: readonly Rule[] = [
   {
@@ -117,8 +124,7 @@ export const RULES: readonly Rule[] = [
     check(s) {
       if (value(s.functionResponseTypes).includes('ReportBatchItemFailures')) return undefined;
       return {
-        message:
-          'FunctionResponseTypes lacks ReportBatchItemFailures: Lambda ignores the batchItemFailures the handler returns, counts the batch as a success and deletes the failed records.',
+        message: `${RESPONSE_TYPES[s.dialect] ?? 'FunctionResponseTypes'} lacks ReportBatchItemFailures: Lambda ignores the batchItemFailures the handler returns, counts the batch as a success and deletes the failed records.`,
         resources: [s.id],
         fix: fix.reportBatchItemFailures(s),
       };

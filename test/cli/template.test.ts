@@ -64,6 +64,16 @@ describe('parseTemplate', () => {
     expect(error?.message).toMatch(/^t\.json:1:\d+: invalid JSON: /);
   });
 
+  it('refuses a key written twice in one mapping, in linear time', () => {
+    const keys = Array.from({ length: 20_000 }, (_, i) => `  Q${i}: { Type: AWS::SQS::Queue }`).join('\n');
+    const started = performance.now();
+    expect(() => parseTemplate('t.yaml', `Resources:\n${keys}\n  Q7: {}\n`)).toThrow(
+      't.yaml:20002:3: invalid YAML: Map keys must be unique (Q7)',
+    );
+    // yaml's own uniqueKeys compares each key with every earlier one: seconds for this, minutes for 5 MB.
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
   it('rejects what is not a template', () => {
     expect(() => parseTemplate('t.yaml', 'Resources: [a]')).toThrow(
       't.yaml: not a CloudFormation template: no Resources section',
