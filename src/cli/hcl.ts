@@ -115,19 +115,10 @@ export class HclValues {
 
   /** `aws_sqs_queue.orders.arn`, `var.timeout`, `local.name`, `data.…`, `module.…`. */
   private async reference(accessor: string): Promise<unknown> {
-    const [head, name, attribute] = accessor.replace(/\[[^\]]*\]/g, '').split('.');
+    const [head, name] = accessor.replace(/\[[^\]]*\]/g, '').split('.');
     if (head === 'var' && name) return { Ref: name };
     if (head === 'local' && name) return this.local(name);
-    if (head === 'data') return new Unresolvable(`${accessor} is read from the account when Terraform plans`);
-    if (head === 'module') return new Unresolvable(`${accessor} is an output of module ${name} (check it with --live)`);
-    const address = `${head}.${name}`;
-    if (!this.addresses.has(address)) return new Unresolvable(`${accessor} is not defined in these files`);
-    const known = ATTRIBUTES[head as string];
-    if (known && attribute !== undefined && attribute in known) {
-      const mapped = known[attribute];
-      return mapped === undefined ? { Ref: address } : { 'Fn::GetAtt': [address, mapped] };
-    }
-    return { 'Fn::GetAtt': [address, attribute ?? 'id'] };
+    return resourceReference(accessor, this.addresses);
   }
 
   private async local(name: string): Promise<unknown> {
@@ -140,6 +131,25 @@ export class HclValues {
       this.converting.delete(name);
     }
   }
+}
+
+/**
+ * A reference to a resource's attribute as CloudFormation: `aws_sqs_queue.q.arn` → `Fn::GetAtt`,
+ * `aws_sqs_queue.q.url` → `Ref`; data sources, module outputs and unknown resources stay unresolved.
+ * `module` is the address prefix of the module the reference is written in (`module.queues.`).
+ */
+export function resourceReference(accessor: string, addresses: ReadonlySet<string>, module = ''): unknown {
+  const [head, name, attribute] = accessor.replace(/\[[^\]]*\]/g, '').split('.');
+  if (head === 'data') return new Unresolvable(`${accessor} is read from the account when Terraform plans`);
+  if (head === 'module') return new Unresolvable(`${accessor} is an output of module ${name} (check it with --live)`);
+  const address = `${module}${head}.${name}`;
+  if (!addresses.has(address)) return new Unresolvable(`${accessor} is not defined in these files`);
+  const known = ATTRIBUTES[head as string];
+  if (known && attribute !== undefined && attribute in known) {
+    const mapped = known[attribute];
+    return mapped === undefined ? { Ref: address } : { 'Fn::GetAtt': [address, mapped] };
+  }
+  return { 'Fn::GetAtt': [address, attribute ?? 'id'] };
 }
 
 function literal(type: string | undefined, value: string | undefined): unknown {

@@ -2,16 +2,19 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { TemplateError } from './errors.js';
 import { readFailure, readInput, STDIN } from './input.js';
+import { isPlainObject } from './intrinsics.js';
 import type { Format, LoadedTemplate } from './model.js';
 import { loadTerraform, TERRAFORM_FILE } from './terraform.js';
-import { checkShape, linePath, parseYaml } from './yaml.js';
+import { isTerraformJson, terraformJsonToTemplate } from './terraformPlan.js';
+import { checkShape, linePath, MAX_VALUES, parseYaml } from './yaml.js';
 
 const SERVERLESS_FILE = /^serverless\.(ya?ml|json)$/;
 
 /**
  * Reads a SAM or CloudFormation template, YAML (short-form tags such as `!Ref` and `!GetAtt` become
  * their long forms) or JSON (including CDK's synthesized `*.template.json`); a Serverless Framework
- * `serverless.yml`; or Terraform (`.tf` files, or a directory of them). `-` reads standard input.
+ * `serverless.yml`; Terraform (`.tf` files, a directory of them, or `terraform show -json` output).
+ * `-` reads standard input.
  *
  * @throws {TemplateError} when the input cannot be read or parsed, with a one-line reason and the line where parsing broke.
  */
@@ -35,7 +38,8 @@ export function parseTemplate(file: string, text: string): LoadedTemplate {
   let body: unknown;
   let lines: ReadonlyMap<string, number> = new Map();
   if (json) {
-    checkShape(file, text);
+    // JSON.parse holds any number of values cheaply; only the YAML reading for lines is bounded.
+    const values = checkShape(file, text, false);
     try {
       body = JSON.parse(text);
     } catch (error) {
@@ -43,9 +47,10 @@ export function parseTemplate(file: string, text: string): LoadedTemplate {
         cause: error,
       });
     }
+    if (isPlainObject(body) && isTerraformJson(body)) return terraformJsonToTemplate(file, body);
     // JSON is YAML too: the YAML reading only tells where each key was written.
     try {
-      lines = parseYaml(file, text, false).lines;
+      if (values <= MAX_VALUES) lines = parseYaml(file, text, false).lines;
     } catch {}
   } else {
     ({ value: body, lines } = parseYaml(file, text));

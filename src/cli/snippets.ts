@@ -11,10 +11,13 @@ export const CURRENT_NODE_RUNTIME = 'nodejs24.x';
 const queueUrl = (queue: string): string =>
   `"$(aws sqs get-queue-url --queue-name ${queue} --query QueueUrl --output text)"`;
 
-/** `aws_sqs_queue.orders` → `resource "aws_sqs_queue" "orders"`, the block a Terraform fix goes in. */
+/**
+ * `aws_sqs_queue.orders` → `resource "aws_sqs_queue" "orders"`, the block a Terraform fix goes in;
+ * `module.queues.aws_sqs_queue.this` → `module.queues: resource "aws_sqs_queue" "this"`.
+ */
 function terraformBlock(address: string): string {
-  const dot = address.indexOf('.');
-  return `# resource "${address.slice(0, dot)}" "${address.slice(dot + 1)}"`;
+  const [, module, type, name] = /^((?:module\.[^.]+\.)*)([^.]+)\.(.+)$/.exec(address) ?? ['', '', address, ''];
+  return `# ${module ? `${module.slice(0, -1)}: ` : ''}resource "${type}" "${name}"`;
 }
 
 /** Where the properties of an event source are written in its source. */
@@ -214,7 +217,7 @@ export function redrivePolicy(dialect: Dialect, queue: string, fifo: boolean): s
     case 'live':
       return `aws sqs set-queue-attributes --queue-url ${queueUrl(queue)} --attributes '{"RedrivePolicy":"{\\"deadLetterTargetArn\\":\\"<ARN of a ${fifo ? 'FIFO' : 'standard'} dead-letter queue>\\",\\"maxReceiveCount\\":\\"5\\"}"}'`;
     case 'terraform': {
-      const dlq = `${queue.slice(queue.indexOf('.') + 1)}_dlq`;
+      const dlq = `${queue.slice(queue.lastIndexOf('.') + 1)}_dlq`;
       return [
         `resource "aws_sqs_queue" "${dlq}" {`,
         ...(fifo ? ['  fifo_queue                = true'] : []),

@@ -48,12 +48,18 @@ export async function loadTerraform(
   );
   const locals = Object.assign({}, ...parsed.flatMap((p) => (Array.isArray(p.body.locals) ? p.body.locals : [])));
   const values = new HclValues(parser, path, addresses, locals);
+  const blocks: TerraformResource[] = [];
+  for (const [type, named] of Object.entries(resources)) {
+    for (const [name, declared] of Object.entries(objectOrEmpty(named))) {
+      blocks.push({ address: `${type}.${name}`, type, attributes: objectOrEmpty(await values.value(first(declared))) });
+    }
+  }
   const body = {
     Parameters: await parameters(
       parsed.map((p) => objectOrEmpty(p.body.variable)),
       values,
     ),
-    Resources: await translate(resources, values),
+    Resources: translate(blocks),
   };
   return {
     file: path,
@@ -114,19 +120,36 @@ async function parameters(blocks: readonly Block[], values: HclValues): Promise<
 const first = (value: unknown): Block => objectOrEmpty(Array.isArray(value) ? value[0] : value);
 /** `null` and absent alike: no value. */
 const present = (value: unknown): unknown => (value === null ? undefined : value);
+/** Whether a nested block is written: a plan writes an absent one as `[]`. */
+const written = (value: unknown): boolean =>
+  value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0);
 
-async function translate(
-  resources: Record<string, Record<string, unknown>>,
-  values: HclValues,
-): Promise<Record<string, unknown>> {
+/** One resource block: its address (`aws_sqs_queue.orders`, `module.queues.aws_sqs_queue.this`), type and attributes. */
+export interface TerraformResource {
+  readonly address: string;
+  readonly type: string;
+  readonly attributes: Block;
+}
+
+/** Terraform resources as the CloudFormation resources the reader knows, by address. */
+export function translate(resources: readonly TerraformResource[]): Record<string, unknown> {
   const out: Record<string, Record<string, unknown>> = {};
-  const each = async (type: string, make: (attributes: Block, address: string) => Record<string, unknown>) => {
-    for (const [name, blocks] of Object.entries(resources[type] ?? {})) {
-      const address = `${type}.${name}`;
-      out[address] = make(objectOrEmpty(await values.value(first(blocks))), address);
-    }
-  };
-  await each('aws_sqs_queue', (a) => ({
+  const byAddress = (target: unknown) => (typeof target === 'string' ? out[target] : undefined);
+  for (const { address, type, attributes: a } of resources) {
+    const make = TRANSLATIONS[type];
+    if (make) out[address] = make(a);
+  }
+  // A redrive policy set apart from its queue belongs to the queue its queue_url names.
+  for (const { type, attributes: a } of resources) {
+    if (type !== 'aws_sqs_queue_redrive_policy') continue;
+    const queue = byAddress(objectOrEmpty(a.queue_url).Ref);
+    if (queue) queue.Properties = { ...objectOrEmpty(queue.Properties), RedrivePolicy: a.redrive_policy };
+  }
+  return out;
+}
+
+const TRANSLATIONS: Record<string, (a: Block) => Record<string, unknown>> = {
+  aws_sqs_queue: (a) => ({
     Type: 'AWS::SQS::Queue',
     Properties: {
       QueueName: present(a.name),
@@ -135,8 +158,8 @@ async function translate(
       MessageRetentionPeriod: present(a.message_retention_seconds),
       RedrivePolicy: present(a.redrive_policy),
     },
-  }));
-  await each('aws_lambda_function', (a) => ({
+  }),
+  aws_lambda_function: (a) => ({
     Type: 'AWS::Lambda::Function',
     Properties: {
       FunctionName: present(a.function_name),
@@ -146,24 +169,10 @@ async function translate(
         a.reserved_concurrent_executions === -1 ? undefined : present(a.reserved_concurrent_executions),
       Runtime: present(a.runtime),
     },
-  }));
-  await each('aws_lambda_alias', (a) => ({
-    Type: 'AWS::Lambda::Alias',
-    Properties: { FunctionName: a.function_name },
-  }));
-  await each('aws_lambda_event_source_mapping', (a) => ({
-    Type: 'AWS::Lambda::EventSourceMapping',
-    Properties: mapping(a),
-  }));
-  // A redrive policy set apart from its queue belongs to the queue its queue_url names.
-  await each('aws_sqs_queue_redrive_policy', (a) => {
-    const target = objectOrEmpty(a.queue_url).Ref;
-    const queue = typeof target === 'string' ? out[target] : undefined;
-    if (queue) queue.Properties = { ...objectOrEmpty(queue.Properties), RedrivePolicy: a.redrive_policy };
-    return { Type: 'Terraform::RedrivePolicy' };
-  });
-  return out;
-}
+  }),
+  aws_lambda_alias: (a) => ({ Type: 'AWS::Lambda::Alias', Properties: { FunctionName: a.function_name } }),
+  aws_lambda_event_source_mapping: (a) => ({ Type: 'AWS::Lambda::EventSourceMapping', Properties: mapping(a) }),
+};
 
 function mapping(a: Block): Record<string, unknown> {
   const scaling = first(a.scaling_config);
@@ -175,16 +184,14 @@ function mapping(a: Block): Record<string, unknown> {
     BatchSize: present(a.batch_size),
     MaximumBatchingWindowInSeconds: present(a.maximum_batching_window_in_seconds),
     FunctionResponseTypes: present(a.function_response_types),
-    ScalingConfig:
-      a.scaling_config === undefined ? undefined : { MaximumConcurrency: present(scaling.maximum_concurrency) },
+    ScalingConfig: written(a.scaling_config) ? { MaximumConcurrency: present(scaling.maximum_concurrency) } : undefined,
     FilterCriteria: Array.isArray(filters)
       ? { Filters: filters.map((filter) => ({ Pattern: objectOrEmpty(filter).pattern })) }
       : undefined,
-    ProvisionedPollerConfig:
-      a.provisioned_poller_config === undefined
-        ? undefined
-        : { MinimumPollers: poller.minimum_pollers, MaximumPollers: poller.maximum_pollers },
-    MetricsConfig: a.metrics_config === undefined ? undefined : { Metrics: first(a.metrics_config).metrics },
+    ProvisionedPollerConfig: written(a.provisioned_poller_config)
+      ? { MinimumPollers: poller.minimum_pollers, MaximumPollers: poller.maximum_pollers }
+      : undefined,
+    MetricsConfig: written(a.metrics_config) ? { Metrics: first(a.metrics_config).metrics } : undefined,
     // Properties only other event sources take: the reader leaves such mappings out.
     StartingPosition: present(a.starting_position),
     Topics: present(a.topics),

@@ -106,9 +106,9 @@ function repair(text: string, error: YAMLError, counter: LineCounter): string | 
  * Refuses, before the parser spends time and memory on it, nesting deeper than {@link MAX_DEPTH} (flow
  * brackets `[[[…`, `{"a":{"a":…` and compact block sequences `- - - …`) and more than {@link MAX_VALUES}
  * lines and flow items: the YAML parser holds about a kilobyte per value, so a 2 MB list of numbers
- * would take a gigabyte. Quoted strings and comments are skipped.
+ * would take a gigabyte. Quoted strings and comments are skipped. Returns the count of lines and items.
  */
-export function checkShape(file: string, text: string): void {
+export function checkShape(file: string, text: string, limitValues = true): number {
   let depth = 0;
   let values = 0;
   let line = 1;
@@ -134,7 +134,7 @@ export function checkShape(file: string, text: string): void {
     } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
     else if (c === ',') values++;
     if (depth > MAX_DEPTH) throw new TemplateError(file, tooDeep(), { line, column: 1 });
-    if (values > MAX_VALUES) {
+    if (limitValues && values > MAX_VALUES) {
       throw new TemplateError(
         file,
         `has more than ${MAX_VALUES.toLocaleString('en-US')} lines and flow collections and items; templates have a few thousand`,
@@ -148,6 +148,7 @@ export function checkShape(file: string, text: string): void {
     if (next < 0) break;
     start = next + 1;
   }
+  return values;
 }
 
 const TOKEN_START = /[\s[{,:]/;

@@ -562,6 +562,18 @@ export const TERRAFORM_CASES: readonly Case[] = [
     notChecked: [`max-receive-count-below-5 ${tfm('this')}`, `retention-below-retries ${tfm('this')}`],
   },
   {
+    name: 'terraform show -json: planned values, references for what is known after apply, a child module',
+    args: [tf('plan.json')],
+    exit: 1,
+    findings: [
+      `error report-batch-item-failures ${tfm('orders')}`,
+      `warning visibility-timeout-below-guidance ${tfm('orders')}`,
+      `error fifo-batch-size module.payments.${tfm('this')}`,
+      ...metrics(tfm('orders')),
+    ],
+    notChecked: [`max-receive-count-below-5 ${tfm('orders')}`, `retention-below-retries ${tfm('orders')}`],
+  },
+  {
     name: 'terraform: variables set with --parameter',
     args: ['terraform/module', '--parameter', 'max_receive_count=2', '--parameter', 'timeout=10'],
     exit: 0,

@@ -77,6 +77,13 @@ describe('fixes in the source format', () => {
     );
   });
 
+  it('writes a fix in a module at the module and block it belongs to', async () => {
+    const found = await fixes('terraform/plan.json');
+    expect(found['fifo-batch-size']?.fix).toBe(
+      '# module.payments: resource "aws_lambda_event_source_mapping" "this"\nbatch_size = 10',
+    );
+  });
+
   it('says how to get the HCL parser when it is not installed', async () => {
     const { loadTerraform } = await import('../../src/cli/terraform.js');
     const missing = Object.assign(new Error("Cannot find package '@cdktn/hcl2json'"), { code: 'ERR_MODULE_NOT_FOUND' });
