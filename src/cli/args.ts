@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { closest } from '../optionChecks.js';
 import { UsageError } from './errors.js';
-import { RULES } from './rules.js';
+import { RULES } from './rules/index.js';
 
 export const USAGE = `Usage: sqs-partial-batch check [options] <template>...
        sqs-partial-batch check --live [options]

@@ -90,6 +90,15 @@ export interface EventSourceModel {
   readonly transformMissing?: boolean;
 }
 
+/** Properties only non-SQS event source mappings have: streams, Kafka, MQ, DocumentDB. */
+export const NON_SQS_PROPERTIES = [
+  'StartingPosition',
+  'Topics',
+  'Queues',
+  'SelfManagedEventSource',
+  'SourceAccessConfigurations',
+];
+
 /** Defaults AWS applies when a setting is absent. */
 export const AWS_DEFAULTS = {
   functionTimeout: 3,

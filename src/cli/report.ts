@@ -1,6 +1,6 @@
 import type { Finding, NotCheckedRule, SourceResult } from './check.js';
 import type { EventSourceModel, Known, Location } from './model.js';
-import type { Severity } from './rules.js';
+import type { Severity } from './rules/rule.js';
 
 /** A template that was read (with how many event sources it has) or could not be. */
 export interface TemplateOutcome {

@@ -1,3 +1,4 @@
+import { FOR_EACH, forEachSources } from './forEach.js';
 import { Composite, describe, Evaluator, Imported, isPlainObject, NO_VALUE, ResourceAttr } from './intrinsics.js';
 import {
   AWS_DEFAULTS,
@@ -7,6 +8,7 @@ import {
   type Known,
   known,
   type Location,
+  NON_SQS_PROPERTIES,
   type QueueModel,
   type RedriveModel,
   unknown,
@@ -29,14 +31,6 @@ export interface CloudFormationView {
 
 const SAM_TRANSFORM = 'AWS::Serverless-2016-10-31';
 const FUNCTION_TYPES = new Set(['AWS::Lambda::Function', 'AWS::Serverless::Function']);
-/** Properties only non-SQS event source mappings have: streams, Kafka, MQ, DocumentDB. */
-const NON_SQS_PROPERTIES = [
-  'StartingPosition',
-  'Topics',
-  'Queues',
-  'SelfManagedEventSource',
-  'SourceAccessConfigurations',
-];
 
 /**
  * Finds every SQS event source in a template (SAM `Type: SQS` events and
@@ -432,51 +426,6 @@ class TemplateReader {
     if (text === undefined || !text.startsWith('arn:')) return undefined;
     return text.split(':')[2] === 'sqs' ? 'sqs' : text.split(':')[2] === '*' ? undefined : 'other';
   }
-}
-
-const FOR_EACH = 'Fn::ForEach::';
-
-/**
- * The SQS event sources inside an `Fn::ForEach` block, each reported with every rule not checked:
- * the loop is not expanded, but its sources exist and must not look absent.
- */
-function forEachSources(loop: string, block: unknown, location: Location): EventSourceModel[] {
-  const fragment = Array.isArray(block) ? objectOrEmpty(block[2]) : {};
-  const reason = `${loop} is not expanded by this check (its sources are not checked)`;
-  const none = unknown<never>(reason);
-  const source = (id: string): EventSourceModel => ({
-    id: `${loop}.${id}`,
-    dialect: 'cloudformation',
-    location,
-    queue: none,
-    function: none,
-    batchSize: none,
-    batchingWindow: none,
-    functionResponseTypes: none,
-    maximumConcurrency: none,
-    filtered: none,
-    provisioned: none,
-    metrics: none,
-  });
-  const sources: EventSourceModel[] = [];
-  for (const [id, resource] of Object.entries(fragment)) {
-    if (id.startsWith(FOR_EACH)) {
-      sources.push(...forEachSources(`${loop}.${id}`, resource, location));
-      continue;
-    }
-    const r = objectOrEmpty(resource);
-    if (
-      r.Type === 'AWS::Lambda::EventSourceMapping' &&
-      !NON_SQS_PROPERTIES.some((p) => p in objectOrEmpty(r.Properties))
-    )
-      sources.push(source(id));
-    if (r.Type === 'AWS::Serverless::Function') {
-      for (const [name, event] of Object.entries(objectOrEmpty(objectOrEmpty(r.Properties).Events))) {
-        if (objectOrEmpty(event).Type === 'SQS') sources.push(source(`${id}.Events.${name}`));
-      }
-    }
-  }
-  return sources;
 }
 
 function mapKnown<T>(value: Known<unknown>, label: string, map: (value: unknown) => T): Known<T> {

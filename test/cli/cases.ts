@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { ModuleLoader } from '../../src/cli/live.js';
 import { main } from '../../src/cli/main.js';
-import { RULES } from '../../src/cli/rules.js';
+import { RULES } from '../../src/cli/rules/index.js';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 

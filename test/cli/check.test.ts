@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RULES } from '../../src/cli/rules.js';
+import { RULES } from '../../src/cli/rules/index.js';
 import { CASES, expectCase, FIXTURES, fixtureArgs, runInProcess as run, TEMPLATE_DEFECT_CASES } from './cases.js';
 
 describe('sqs-partial-batch check, in process', () => {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RULES } from '../../src/cli/rules.js';
+import { RULES } from '../../src/cli/rules/index.js';
 import {
   type Case,
   expectCase,

@@ -8,7 +8,7 @@ import { TemplateError } from '../../src/cli/errors.js';
 import { Evaluator } from '../../src/cli/intrinsics.js';
 import { loadTemplate, parseTemplate } from '../../src/cli/load.js';
 import { type Dialect, type EventSourceModel, known, type QueueModel } from '../../src/cli/model.js';
-import { RULES } from '../../src/cli/rules.js';
+import { RULES } from '../../src/cli/rules/index.js';
 import { eventSourcesInTemplate } from '../../src/cli/template.js';
 import { arnResource, flatten, parseJson, readBoolean, readNumber, readStringList } from '../../src/cli/values.js';
 
