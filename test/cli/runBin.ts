@@ -33,7 +33,10 @@ export function ensureBuilt(): void {
 }
 
 function isFresh(): boolean {
-  const sources = readdirSync(join(ROOT, 'src/cli')).map((f) => statSync(join(ROOT, 'src/cli', f)).mtimeMs);
+  // Recursive: editing src/cli/rules/*.ts does not touch the folder's own time.
+  const sources = readdirSync(join(ROOT, 'src/cli'), { recursive: true }).map(
+    (f) => statSync(join(ROOT, 'src/cli', String(f))).mtimeMs,
+  );
   try {
     return statSync(CLI).mtimeMs >= Math.max(...sources);
   } catch {
