@@ -1,5 +1,6 @@
 import type { EventSourceModel, Location } from './model.js';
-import { NotChecked, RULES, type Rule, type Severity } from './rules.js';
+import { RULES } from './rules/index.js';
+import { NotChecked, type Rule, type Severity } from './rules/rule.js';
 
 export interface Finding {
   readonly rule: string;

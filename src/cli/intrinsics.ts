@@ -18,6 +18,21 @@ export class Composite {
   constructor(readonly parts: readonly (string | ResourceAttr | Pseudo)[]) {}
 }
 
+/** A value the input's own language could not resolve (a Serverless `${ssm:…}`, a Terraform `data.…`), with why. */
+export class Unresolvable {
+  constructor(readonly reason: string) {}
+}
+
+/** An `!ImportValue` of an export that another template in the same run declares: its value, read there. */
+export class Imported {
+  constructor(
+    readonly name: string,
+    readonly value: unknown,
+    /** The reader of the exporting template, which resolves what `value` names. */
+    readonly owner: unknown,
+  ) {}
+}
+
 /** `!Ref AWS::NoValue`: the property is absent. */
 export const NO_VALUE: unique symbol = Symbol('AWS::NoValue');
 
@@ -29,6 +44,8 @@ export interface Scope {
   readonly mappings: Readonly<Record<string, unknown>>;
   /** Parameter values given on the command line; they win over `Default`. */
   readonly overrides: ReadonlyMap<string, string>;
+  /** An export of another template checked in the same run, by name. */
+  readonly imports?: (name: string) => Imported | undefined;
 }
 
 const MAX_DEPTH = 64;
@@ -46,6 +63,7 @@ export class Evaluator {
   /** Evaluates the intrinsic at the top of `node`; plain objects come back with their children as written. */
   shallow(node: unknown, depth = 0): Known<unknown> {
     if (depth > MAX_DEPTH) return unknown('intrinsic functions nest too deeply to evaluate');
+    if (node instanceof Unresolvable) return unknown(node.reason);
     if (typeof node === 'string' && node.includes('{{resolve:')) {
       return unknown(`${node} is a dynamic reference, resolved only at deployment`);
     }
@@ -73,7 +91,7 @@ export class Evaluator {
         // Its argument is what the template means; callers accept an object or a JSON string alike.
         return this.deep(args, depth + 1);
       case 'Fn::ImportValue':
-        return unknown(`${describe(node)} is imported from another stack`);
+        return this.importValue(node, args, depth);
       default:
         return unknown(`${describe(node)} is not evaluated by this check`);
     }
@@ -166,9 +184,17 @@ export class Evaluator {
     return known(value);
   }
 
+  private importValue(node: unknown, args: unknown, depth: number): Known<unknown> {
+    const name = this.shallow(args, depth + 1);
+    const found = name.known && typeof name.value === 'string' ? this.scope.imports?.(name.value) : undefined;
+    return found
+      ? known(found)
+      : unknown(`${describe(node)} is imported from another stack (pass the exporting template too)`);
+  }
+
   private getAtt(args: unknown, depth: number): Known<unknown> {
-    // The string form, `"Fn::GetAtt": "Queue.Arn"`, is valid CloudFormation too: split at the first dot.
-    if (typeof args === 'string' && args.indexOf('.') > 0) {
+    // The string form, `"Fn::GetAtt": "Queue.Arn"`, is valid too.
+    if (typeof args === 'string' && args.includes('.')) {
       const dot = args.indexOf('.');
       return this.getAtt([args.slice(0, dot), args.slice(dot + 1)], depth);
     }
@@ -295,6 +321,8 @@ function concatenate(parts: readonly unknown[]): Known<unknown> {
     else if (part !== '') merged.push(part);
   }
   if (merged.every((part) => typeof part === 'string')) return known(merged.join(''));
+  // `!Sub '${Queue.Arn}'` is the attribute itself.
+  if (merged.length === 1) return known(merged[0]);
   return known(new Composite(merged));
 }
 
@@ -320,6 +348,8 @@ export function describe(value: unknown): string {
   if (value instanceof ResourceAttr)
     return value.attribute ? `!GetAtt ${value.logicalId}.${value.attribute}` : `!Ref ${value.logicalId}`;
   if (value instanceof Pseudo) return value.name;
+  if (value instanceof Imported) return `!ImportValue ${value.name}`;
+  if (value instanceof Unresolvable) return value.reason;
   if (value instanceof Composite)
     return value.parts
       .map((part) => (typeof part === 'string' ? part : `\${${describe(part).replace(/^!(Ref|GetAtt) /, '')}}`))

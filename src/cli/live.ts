@@ -4,6 +4,7 @@ import type {
   ListEventSourceMappingsCommandOutput,
 } from '@aws-sdk/client-lambda';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { settleWithin } from '../util.js';
 import { LiveError } from './errors.js';
 import {
   AWS_DEFAULTS,
@@ -28,7 +29,16 @@ export interface LiveOptions {
   readonly profile?: string | undefined;
   /** Only the mappings of these functions (names or ARNs); all when empty. */
   readonly functions: readonly string[];
+  /**
+   * The longest the whole check may wait for AWS, in seconds: an endpoint or proxy that accepts
+   * connections and never answers must not hold a CI job.
+   * @default 15
+   */
+  readonly timeout?: number | undefined;
 }
+
+/** The default of {@link LiveOptions.timeout}, in seconds. */
+export const LIVE_TIMEOUT_SECONDS = 15;
 
 export interface LiveSources {
   readonly region: string;
@@ -42,7 +52,8 @@ const INSTALL = 'npm install --save-dev @aws-sdk/client-lambda @aws-sdk/client-s
  * CloudFormation, CDK, Terraform, the console or anything else), with its
  * function's timeout and reserved concurrency and its queue's attributes.
  *
- * @throws {LiveError} when an SDK package is missing, or the mappings cannot be listed.
+ * @throws {LiveError} when an SDK package is missing, the mappings cannot be listed, or AWS has not
+ * answered within {@link LiveOptions.timeout}.
  */
 export async function eventSourcesLive(
   options: LiveOptions,
@@ -50,23 +61,41 @@ export async function eventSourcesLive(
 ): Promise<LiveSources> {
   const lambdaSdk = (await loadSdk('@aws-sdk/client-lambda', load)) as LambdaSdk;
   const sqsSdk = (await loadSdk('@aws-sdk/client-sqs', load)) as SqsSdk;
+  const seconds = options.timeout ?? LIVE_TIMEOUT_SECONDS;
+  const ms = seconds * 1000;
   const config = {
     ...(options.region ? { region: options.region } : {}),
     ...(options.profile ? { profile: options.profile } : {}),
   };
   const lambda = new lambdaSdk.LambdaClient(config);
   const sqs = new sqsSdk.SQSClient(config);
-  try {
-    const mappings = await listMappings(lambda, lambdaSdk, options.functions);
-    const reader = new LiveReader(lambda, lambdaSdk, sqs, sqsSdk);
+  const stop = new AbortController();
+  const calls: Calls = { lambda, sqs, signal: stop.signal };
+  const work = async (): Promise<LiveSources> => {
+    const mappings = await listMappings(calls, lambdaSdk, options.functions);
+    const reader = new LiveReader(calls, lambdaSdk, sqsSdk);
     const sources: EventSourceModel[] = [];
     // One mapping at a time: a large account should not meet API throttling.
     for (const mapping of mappings) sources.push(await reader.source(mapping));
     return { region: await lambda.config.region(), sources };
+  };
+  try {
+    return await settleWithin(work(), ms, () => {
+      stop.abort();
+      return new LiveError(`AWS did not answer within ${seconds} s; gave up (--timeout sets the limit)`);
+    });
   } finally {
+    stop.abort();
     lambda.destroy();
     sqs.destroy();
   }
+}
+
+/** The clients, and the signal that ends every call in flight once the time is up. */
+interface Calls {
+  readonly lambda: LambdaClient;
+  readonly sqs: SQSClient;
+  readonly signal: AbortSignal;
 }
 
 async function loadSdk(name: string, load: ModuleLoader): Promise<unknown> {
@@ -82,7 +111,7 @@ async function loadSdk(name: string, load: ModuleLoader): Promise<unknown> {
 }
 
 async function listMappings(
-  lambda: LambdaClient,
+  { lambda, signal }: Calls,
   sdk: LambdaSdk,
   functions: readonly string[],
 ): Promise<EventSourceMappingConfiguration[]> {
@@ -97,6 +126,7 @@ async function listMappings(
             ...(functionName ? { FunctionName: functionName } : {}),
             ...(marker ? { Marker: marker } : {}),
           }),
+          { abortSignal: signal },
         );
       } catch (error) {
         throw new LiveError(`cannot list event source mappings: ${failure(error)}`, { cause: error });
@@ -116,9 +146,8 @@ class LiveReader {
   private readonly queues = new Map<string, Promise<Known<QueueModel>>>();
 
   constructor(
-    private readonly lambda: LambdaClient,
+    private readonly calls: Calls,
     private readonly lambdaSdk: LambdaSdk,
-    private readonly sqs: SQSClient,
     private readonly sqsSdk: SqsSdk,
   ) {}
 
@@ -136,8 +165,9 @@ class LiveReader {
       batchingWindow: known(mapping.MaximumBatchingWindowInSeconds ?? AWS_DEFAULTS.batchingWindow),
       functionResponseTypes: known(mapping.FunctionResponseTypes ?? []),
       maximumConcurrency: known(mapping.ScalingConfig?.MaximumConcurrency),
-      provisioned: known(mapping.ProvisionedPollerConfig !== undefined),
       filtered: known((mapping.FilterCriteria?.Filters?.length ?? 0) > 0),
+      provisioned: known(mapping.ProvisionedPollerConfig !== undefined),
+      metrics: known((mapping.MetricsConfig?.Metrics?.length ?? 0) > 0),
     };
   }
 
@@ -157,17 +187,21 @@ class LiveReader {
     let timeout: Known<number>;
     let runtime: Known<string | undefined>;
     try {
-      const config = await this.lambda.send(new this.lambdaSdk.GetFunctionConfigurationCommand({ FunctionName: arn }));
+      const config = await this.calls.lambda.send(
+        new this.lambdaSdk.GetFunctionConfigurationCommand({ FunctionName: arn }),
+        { abortSignal: this.calls.signal },
+      );
       timeout = known(config.Timeout ?? AWS_DEFAULTS.functionTimeout, config.Timeout === undefined);
-      runtime = known(typeof config.Runtime === 'string' ? config.Runtime : undefined);
+      runtime = known(config.Runtime);
     } catch (error) {
       timeout = unknown(`lambda:GetFunctionConfiguration on ${name} failed: ${failure(error)}`);
       runtime = timeout as Known<never>;
     }
     let reservedConcurrency: Known<number | undefined>;
     try {
-      const concurrency = await this.lambda.send(
+      const concurrency = await this.calls.lambda.send(
         new this.lambdaSdk.GetFunctionConcurrencyCommand({ FunctionName: unqualified }),
+        { abortSignal: this.calls.signal },
       );
       reservedConcurrency = known(concurrency.ReservedConcurrentExecutions);
     } catch (error) {
@@ -192,11 +226,13 @@ class LiveReader {
     if (!name || !account) return unknown(`${arn} is not a queue ARN`);
     let attributes: Record<string, string>;
     try {
-      const { QueueUrl } = await this.sqs.send(
+      const { QueueUrl } = await this.calls.sqs.send(
         new this.sqsSdk.GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }),
+        { abortSignal: this.calls.signal },
       );
-      const result = await this.sqs.send(
+      const result = await this.calls.sqs.send(
         new this.sqsSdk.GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }),
+        { abortSignal: this.calls.signal },
       );
       attributes = result.Attributes ?? {};
     } catch (error) {

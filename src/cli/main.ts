@@ -1,17 +1,21 @@
 import { parseCheckArgs, USAGE } from './args.js';
 import { checkSource } from './check.js';
 import { EXIT, LiveError, TemplateError, UsageError } from './errors.js';
+import { STDIN, STDIN_LABEL } from './input.js';
 import { eventSourcesLive, type ModuleLoader } from './live.js';
-import { type LoadedTemplate, loadTemplate } from './load.js';
-import type { EventSourceModel, Known, QueueModel } from './model.js';
+import { loadTemplate } from './load.js';
+import type { EventSourceModel, LoadedTemplate } from './model.js';
+import { checkParameters } from './parameters.js';
 import { formatJson, formatText, type Report, type TemplateOutcome } from './report.js';
-import { eventSourcesInTemplate, queueExports } from './template.js';
+import { serverlessToCloudFormation } from './serverless.js';
+import { type CloudFormationView, eventSourcesInTemplates } from './template.js';
 
-/** Where the command writes, and how it loads the AWS SDK (tests replace both). */
+/** Where the command writes, and how it loads the AWS SDK and reads standard input (tests replace them). */
 export interface Io {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly load?: ModuleLoader;
+  readonly stdin?: AsyncIterable<Uint8Array>;
 }
 
 /**
@@ -25,7 +29,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     args = parseCheckArgs(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr(`sqs-partial-batch: ${error.message}\nRun \`sqs-partial-batch --help\` for the options.\n`);
+    io.stderr(`sqs-partial-batch: ${error.message}\n${HELP_HINT}`);
     return EXIT.usage;
   }
   if (args.help) {
@@ -33,44 +37,35 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
 
-  const sources: EventSourceModel[] = [];
-  const templates: TemplateOutcome[] = [];
-  const loaded: Array<LoadedTemplate | TemplateError> = [];
+  const loaded: (LoadedTemplate | TemplateError)[] = [];
   for (const file of args.templates) {
     try {
-      loaded.push(await loadTemplate(file));
-    } catch (error) {
-      if (!(error instanceof TemplateError)) throw error;
-      loaded.push(error);
-    }
-  }
-  const parameterProblem = checkParameters(
-    args.parameters,
-    loaded.filter((t): t is LoadedTemplate => !(t instanceof TemplateError)),
-  );
-  if (parameterProblem !== undefined) {
-    io.stderr(`sqs-partial-batch: ${parameterProblem}\n`);
-    return EXIT.usage;
-  }
-  // Queues one template exports, for the `!ImportValue` of the others (several stacks checked in one run).
-  const imports = new Map<string, Known<QueueModel>>();
-  for (const template of loaded) {
-    if (template instanceof TemplateError) continue;
-    for (const [name, queue] of queueExports(template, args.parameters)) imports.set(name, queue);
-  }
-  for (const [i, template] of loaded.entries()) {
-    const file = args.templates[i] as string;
-    try {
-      if (template instanceof TemplateError) throw template;
-      const found = eventSourcesInTemplate(template, args.parameters, imports);
-      sources.push(...found);
-      templates.push({ file, sources: found.length });
+      loaded.push(await loadTemplate(file, io.stdin));
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
       io.stderr(`sqs-partial-batch: ${error.message}\n`);
-      templates.push({ file, sources: 0, error: { message: error.message, line: error.line, column: error.column } });
+      loaded.push(error);
     }
   }
+  const read = loaded.filter((t): t is LoadedTemplate => !(t instanceof TemplateError));
+  try {
+    checkParameters(read, args.parameters);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr(`sqs-partial-batch: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  // Checked together: an !ImportValue resolves to an export of another template given.
+  const found = eventSourcesInTemplates(
+    read.map((t) => view(t, args.parameters)),
+    args.parameters,
+  );
+  const sources: EventSourceModel[] = found.flat();
+  const templates: TemplateOutcome[] = loaded.map((t, i) => {
+    const file = args.templates[i] === STDIN ? STDIN_LABEL : (args.templates[i] as string);
+    if (!(t instanceof TemplateError)) return { file, sources: (found[read.indexOf(t)] ?? []).length };
+    return { file, sources: 0, error: { message: t.message, line: t.line, column: t.column } };
+  });
 
   let live: Report['live'];
   if (args.live) {
@@ -95,38 +90,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   return report.results.some((r) => r.findings.some((f) => f.severity === 'error')) ? EXIT.findings : EXIT.ok;
 }
 
-/**
- * A `--parameter` no template declares, or whose value is not among the
- * parameter's `AllowedValues`: said, not silently ignored. Names with a colon
- * are Serverless Framework variables (`env:QUEUE_ARN`), which no template declares.
- */
-function checkParameters(
-  parameters: ReadonlyMap<string, string>,
-  templates: readonly LoadedTemplate[],
-): string | undefined {
-  const declared = new Map<string, { file: string; allowed: unknown }>();
-  for (const template of templates) {
-    if (template.format === 'serverless') continue;
-    const section = template.body.Parameters;
-    if (section === null || typeof section !== 'object' || Array.isArray(section)) continue;
-    for (const [name, declaration] of Object.entries(section)) {
-      const allowed =
-        declaration !== null && typeof declaration === 'object'
-          ? (declaration as { AllowedValues?: unknown }).AllowedValues
-          : undefined;
-      declared.set(name, { file: template.file, allowed });
-    }
-  }
-  for (const [name, value] of parameters) {
-    if (name.includes(':')) continue;
-    const found = declared.get(name);
-    if (found === undefined) {
-      const names = [...declared.keys()];
-      return `unknown parameter \`${name}\` in \`--parameter\`: ${names.length === 0 ? 'no template declares parameters' : `the templates declare ${names.join(', ')}`}`;
-    }
-    if (Array.isArray(found.allowed) && !found.allowed.map(String).includes(value)) {
-      return `\`--parameter ${name}=${value}\`: ${name} allows only ${found.allowed.map(String).join(', ')} (${found.file})`;
-    }
-  }
-  return undefined;
+const HELP_HINT = 'Run `sqs-partial-batch --help` for the options.\n';
+
+/** The CloudFormation the reader checks: a template as it is, a `serverless.yml` translated with its variables. */
+function view(template: LoadedTemplate, parameters: ReadonlyMap<string, string>): CloudFormationView {
+  if (template.format === 'serverless') return serverlessToCloudFormation(template, parameters);
+  if (template.format === 'terraform') return { ...template, dialect: 'terraform' };
+  return template;
 }

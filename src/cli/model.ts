@@ -24,10 +24,10 @@ export interface Location {
 }
 
 export interface QueueModel {
-  /** In a CDK template: the construct id (`OrdersQueue`) of this hashed logical id, which fixes name. */
-  readonly constructId?: string;
-  /** Logical id in a template, or the queue name when deployed. */
+  /** Logical id in a template, the resource address in Terraform, or the queue name when deployed. */
   readonly name: string;
+  /** The construct id a CDK fix names (from `aws:cdk:path`), when it differs from `name`. */
+  readonly construct?: string;
   readonly location?: Location;
   readonly fifo: Known<boolean>;
   /** Seconds. */
@@ -45,21 +45,21 @@ export interface RedriveModel {
 }
 
 export interface FunctionModel {
-  /** In a CDK template: the construct id of this hashed logical id, which fixes name. */
-  readonly constructId?: string;
-  /** Logical id in a template, or the function name when deployed. */
+  /** Logical id in a template, the function's key in `serverless.yml`, its address in Terraform, or its name when deployed. */
   readonly name: string;
+  /** The construct id a CDK fix names (from `aws:cdk:path`), when it differs from `name`. */
+  readonly construct?: string;
   readonly location?: Location;
   /** Seconds. */
   readonly timeout: Known<number>;
   /** `undefined` when the function has no reserved concurrency. */
   readonly reservedConcurrency: Known<number | undefined>;
-  /** The Lambda runtime (`nodejs22.x`); `undefined` when none is set (a container image). */
-  readonly runtime?: Known<string | undefined>;
+  /** `nodejs22.x`, …; `undefined` for a container image function, which has none. */
+  readonly runtime: Known<string | undefined>;
 }
 
 /** How fixes are written for this source: the template's own syntax, or an AWS CLI command. */
-export type Dialect = 'sam' | 'cloudformation' | 'cdk' | 'serverless' | 'live';
+export type Dialect = 'sam' | 'cloudformation' | 'cdk' | 'serverless' | 'terraform' | 'live';
 
 export interface EventSourceModel {
   /** `Function › Events › Name` for SAM, the logical id of a mapping, or a deployed mapping's UUID. */
@@ -78,17 +78,26 @@ export interface EventSourceModel {
   readonly maximumConcurrency: Known<number | undefined>;
   /** Whether the mapping has `FilterCriteria` with at least one filter. */
   readonly filtered: Known<boolean>;
-  /**
-   * The queue named by something other than its ARN (`!Ref Queue` is its URL), which CloudFormation
-   * rejects at deploy: what was written, and the queue's logical id. The queue is still resolved, so
-   * the other rules check the queue that was meant.
-   */
-  readonly queueNotArn?: { readonly written: string; readonly queue: string };
-  /** Whether the mapping has `ProvisionedPollerConfig` (provisioned mode). */
-  readonly provisioned?: Known<boolean>;
-  /** A SAM function in a template without `Transform: AWS::Serverless-2016-10-31` (checked anyway). */
-  readonly samTransformMissing?: boolean;
+  /** Whether the mapping is in provisioned mode (`ProvisionedPollerConfig`). */
+  readonly provisioned: Known<boolean>;
+  /** Whether the mapping has `MetricsConfig` with at least one metric. */
+  readonly metrics: Known<boolean>;
+  /** What names the queue when it is its URL (`!Ref Queue`), not its ARN: CloudFormation rejects that. */
+  readonly queueUrl?: string;
+  /** The mapping's logical id in the template the Serverless Framework generates. */
+  readonly generatedId?: string;
+  /** A SAM function in a template without `Transform: AWS::Serverless-2016-10-31`. */
+  readonly transformMissing?: boolean;
 }
+
+/** Properties only non-SQS event source mappings have: streams, Kafka, MQ, DocumentDB. */
+export const NON_SQS_PROPERTIES = [
+  'StartingPosition',
+  'Topics',
+  'Queues',
+  'SelfManagedEventSource',
+  'SourceAccessConfigurations',
+];
 
 /** Defaults AWS applies when a setting is absent. */
 export const AWS_DEFAULTS = {
@@ -98,3 +107,21 @@ export const AWS_DEFAULTS = {
   batchSize: 10,
   batchingWindow: 0,
 } as const;
+
+/** What a file is written in: a CloudFormation template (SAM and CDK included), the Serverless Framework, Terraform. */
+export type Format = 'cloudformation' | 'serverless' | 'terraform';
+
+/**
+ * An input read from disk. `body` is a CloudFormation template (intrinsics in long form) for CloudFormation
+ * and Terraform input, which is translated as it is read, and the `serverless.yml` document for the
+ * Serverless Framework, whose variables depend on `--parameter` and are resolved when it is checked.
+ */
+export interface LoadedTemplate {
+  readonly file: string;
+  readonly format: Format;
+  readonly body: Readonly<Record<string, unknown>>;
+  /** The 1-based line of a key, by its path from the root of `body`, e.g. `['Resources', 'Queue', 'Properties']`. */
+  lineOf(path: readonly string[]): number | undefined;
+  /** The file a key was written in, when the input is several files (a Terraform module). */
+  fileOf?(path: readonly string[]): string | undefined;
+}

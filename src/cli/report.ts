@@ -1,6 +1,6 @@
 import type { Finding, NotCheckedRule, SourceResult } from './check.js';
 import type { EventSourceModel, Known, Location } from './model.js';
-import type { Severity } from './rules.js';
+import type { Severity } from './rules/rule.js';
 
 /** A template that was read (with how many event sources it has) or could not be. */
 export interface TemplateOutcome {
@@ -68,22 +68,23 @@ export function formatJson(report: Report): string {
 /** The readable report: each event source, its findings with their fix, and what could not be checked. */
 export function formatText(report: Report): string {
   const out: string[] = [];
-  const byFile = new Map<string, SourceResult[]>();
-  for (const result of report.results) {
-    const key = result.source.location?.file ?? '';
-    byFile.set(key, [...(byFile.get(key) ?? []), result]);
-  }
+  // Results come in the order of the inputs, each template's `sources` of them, then the deployed ones.
+  let next = 0;
+  const take = (count: number) => {
+    next += count;
+    return report.results.slice(next - count, next);
+  };
   for (const template of report.templates) {
     if (template.error) continue;
     out.push(`${template.file}: ${plural(template.sources, 'SQS event source')}`);
-    for (const result of byFile.get(template.file) ?? []) out.push(...formatSource(result));
+    for (const result of take(template.sources)) out.push(...formatSource(result));
     out.push('');
   }
   if (report.live && !report.live.error) {
     out.push(
       `deployed (${report.live.region ?? 'default region'}): ${plural(report.live.sources, 'SQS event source mapping')}`,
     );
-    for (const result of byFile.get('') ?? []) out.push(...formatSource(result));
+    for (const result of take(report.live.sources)) out.push(...formatSource(result));
     out.push('');
   }
   const s = summarize(report);

@@ -1,227 +1,230 @@
-// Serverless Framework configurations (`serverless.yml`, `.yaml`, `.json`): the
-// SQS events of `functions` become the CloudFormation resources the framework
-// generates for them (a function and an event source mapping per event), next
-// to the configuration's own `resources.Resources`, so one reader and one set
-// of rules serve every format. Variables are resolved where the file alone
-// tells their value; the others become parameters without a default, so the
-// rules that need them report "not checked" and `--parameter` can supply them.
-import { isPlainObject } from './intrinsics.js';
-import type { LoadedTemplate } from './load.js';
+/**
+ * The Serverless Framework's `serverless.yml` as a CloudFormation template: each function, its `sqs`
+ * events as event source mappings, and `resources.Resources` as written, after the framework's
+ * variables (`${self:…}`, `${sls:stage}`, `${opt:…}`, `${env:…}`) are resolved where they can be.
+ */
+import { isPlainObject, Unresolvable } from './intrinsics.js';
+import type { LoadedTemplate } from './model.js';
+import type { CloudFormationView } from './template.js';
+import { objectOrEmpty } from './values.js';
 
-/** The framework's defaults: a function times out after 6 s; the stage is `dev`, the region `us-east-1`. */
+/** The framework's defaults where `serverless.yml` says nothing. */
 const SERVERLESS_DEFAULTS = { timeout: 6, stage: 'dev', region: 'us-east-1' } as const;
-/** How deep one variable may resolve into others before it is left unresolved. */
-const MAX_VARIABLE_DEPTH = 10;
-const VARIABLE = /\$\{([^{}]+)\}/g;
-
-/** Where an event source made from `functions.<name>.events[<index>]` came from. */
-interface ServerlessEventOrigin {
-  readonly functionName: string;
-  readonly index: number;
-}
-
-/** The id an SQS event gets: the path a user finds it at. */
-export const serverlessEventId = (functionName: string, index: number): string =>
-  `functions.${functionName}.events[${index}].sqs`;
+/** How many `${self:…}` lookups may chain: a variable that refers to itself must end. */
+const MAX_LOOKUPS = 20;
+/** Lookups and values visited in one file: far above what a real configuration needs, far below a hang. */
+const MAX_TOTAL_LOOKUPS = 10_000;
+const MAX_VISITS = 1_000_000;
+const VARIABLE = /\$\{([^${}]+)\}/;
 
 /**
- * The configuration as the CloudFormation template the framework would make
- * of it, for what the rules read. Lines point back into the configuration.
+ * Translates a `serverless.yml`. `options` answers `${opt:name}` (`--parameter stage=prod`), `env` answers `${env:NAME}`.
  */
-export function serverlessAsTemplate(config: LoadedTemplate): LoadedTemplate {
-  const variables = new Variables(config.body);
-  const body = variables.resolve(config.body) as Record<string, unknown>;
-  const provider = objectOr(body.provider);
-  const resources: Record<string, unknown> = { ...objectOr(objectOr(body.resources).Resources) };
-  const origins = new Map<string, ServerlessEventOrigin>();
-  const functionIds = new Map<string, string>();
-  for (const [name, fn] of Object.entries(objectOr(body.functions))) {
-    if (!isPlainObject(fn)) continue;
-    const id = name in resources ? frameworkFunctionId(name) : name;
-    functionIds.set(id, name);
-    const resource = {
+export function serverlessToCloudFormation(
+  template: LoadedTemplate,
+  options: ReadonlyMap<string, string>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): CloudFormationView {
+  const doc = new Variables(template.body, options, env).resolve(template.body, 0) as Record<string, unknown>;
+  const provider = objectOrEmpty(doc.provider);
+  const resources: Record<string, unknown> = { ...objectOrEmpty(objectOrEmpty(doc.resources).Resources) };
+  const extensions = objectOrEmpty(objectOrEmpty(doc.resources).extensions);
+  const names = new Map<string, string>();
+  const paths = new Map<string, readonly string[]>();
+  for (const [key, value] of Object.entries(objectOrEmpty(doc.functions))) {
+    const fn = objectOrEmpty(value);
+    const logicalId = `${normalize(key)}LambdaFunction`;
+    names.set(logicalId, key);
+    paths.set(logicalId, ['functions', key]);
+    const runtime = fn.runtime ?? provider.runtime;
+    resources[logicalId] = {
       Type: 'AWS::Lambda::Function',
       Properties: {
         Timeout: fn.timeout ?? provider.timeout ?? SERVERLESS_DEFAULTS.timeout,
-        Runtime: fn.runtime ?? provider.runtime,
-        ...(fn.reservedConcurrency === undefined ? {} : { ReservedConcurrentExecutions: fn.reservedConcurrency }),
+        Runtime: runtime ?? new Unresolvable(`${key} sets no runtime: the framework's default applies`),
+        ReservedConcurrentExecutions: fn.reservedConcurrency,
       },
     };
-    resources[id] = resource;
-    // Also under the framework's own logical id, which mappings written in `resources` reference.
-    const frameworkId = frameworkFunctionId(name);
-    if (!(frameworkId in resources)) {
-      resources[frameworkId] = resource;
-      functionIds.set(frameworkId, name);
-    }
     const events = Array.isArray(fn.events) ? fn.events : [];
-    events.forEach((event: unknown, index: number) => {
-      if (!isPlainObject(event) || !('sqs' in event)) return;
-      // `sqs: <arn>` (a string, or an intrinsic such as Fn::GetAtt or a partly resolved Fn::Join) or `sqs: { arn, … }`.
-      const sqs = isPlainObject(event.sqs) && !isIntrinsic(event.sqs) ? event.sqs : { arn: event.sqs };
-      if (sqs.enabled === false) return;
-      const eventId = serverlessEventId(name, index);
-      origins.set(eventId, { functionName: name, index });
-      const patterns = Array.isArray(sqs.filterPatterns) ? sqs.filterPatterns : [];
-      resources[eventId] = {
+    events.forEach((event, index) => {
+      const sqs = objectOrEmpty(event).sqs;
+      if (sqs === undefined) return;
+      const id = `${key}.events[${index}]`;
+      const props = typeof sqs === 'string' || !isPlainObject(sqs) ? { arn: sqs } : sqs;
+      const queue = queueName(props.arn);
+      const generated = queue ? `${normalize(key)}EventSourceMappingSQS${normalize(queue)}` : undefined;
+      if (generated) names.set(id, generated);
+      // `resources.extensions` adds properties the sqs event has no setting for (MetricsConfig) to the generated mapping.
+      const extension = objectOrEmpty(objectOrEmpty(extensions[generated ?? '']).Properties);
+      resources[id] = {
         Type: 'AWS::Lambda::EventSourceMapping',
-        Properties: {
-          EventSourceArn: sqs.arn,
-          FunctionName: { Ref: id },
-          ...(sqs.batchSize === undefined ? {} : { BatchSize: sqs.batchSize }),
-          ...(sqs.maximumBatchingWindow === undefined
-            ? {}
-            : { MaximumBatchingWindowInSeconds: sqs.maximumBatchingWindow }),
-          ...(sqs.functionResponseType === undefined ? {} : { FunctionResponseTypes: [sqs.functionResponseType] }),
-          ...(sqs.maximumConcurrency === undefined
-            ? {}
-            : { ScalingConfig: { MaximumConcurrency: sqs.maximumConcurrency } }),
-          ...(patterns.length === 0 ? {} : { FilterCriteria: { Filters: patterns.map((p) => ({ Pattern: p })) } }),
-        },
+        Properties: { ...mappingProperties(props, logicalId), ...extension },
       };
+      paths.set(id, ['functions', key, 'events', String(index), 'sqs']);
     });
   }
-  const ownResources = new Set(Object.keys(objectOr(objectOr(body.resources).Resources)));
   return {
-    file: config.file,
-    body: {
-      ...(isPlainObject(objectOr(body.resources).Conditions)
-        ? { Conditions: objectOr(body.resources).Conditions }
-        : {}),
-      Parameters: variables.unresolvedParameters(),
-      Resources: resources,
-    },
-    lineOf(path) {
-      const [section, id, ...rest] = path;
+    file: template.file,
+    dialect: 'serverless',
+    names,
+    body: { Resources: resources, Outputs: objectOrEmpty(objectOrEmpty(doc.resources).Outputs) },
+    lineOf: ([section, id, ...rest]) => {
       if (section !== 'Resources' || id === undefined) return undefined;
-      const origin = origins.get(id);
-      if (origin) return config.lineOf(['functions', origin.functionName, 'events']);
-      const fn = functionIds.get(id);
-      if (fn !== undefined)
-        return config.lineOf(['functions', fn, ...rest.slice(1)]) ?? config.lineOf(['functions', fn]);
-      return ownResources.has(id) ? config.lineOf(['resources', 'Resources', id, ...rest]) : undefined;
+      const path = paths.get(id);
+      return template.lineOf(path ?? ['resources', 'Resources', id, ...rest]);
     },
   };
 }
 
-/** `{ Ref: … }` or `{ 'Fn::…': … }`: a value, not an options object. */
-function isIntrinsic(value: Record<string, unknown>): boolean {
-  const keys = Object.keys(value);
-  return keys.length === 1 && (keys[0] === 'Ref' || (keys[0] as string).startsWith('Fn::'));
+/** An `sqs` event's settings as `AWS::Lambda::EventSourceMapping` properties. */
+function mappingProperties(sqs: Record<string, unknown>, functionId: string): Record<string, unknown> {
+  const poller = objectOrEmpty(sqs.provisionedPollers);
+  return {
+    EventSourceArn: sqs.arn,
+    FunctionName: { Ref: functionId },
+    BatchSize: sqs.batchSize,
+    MaximumBatchingWindowInSeconds: sqs.maximumBatchingWindow,
+    FunctionResponseTypes: sqs.functionResponseType === undefined ? undefined : [sqs.functionResponseType],
+    ScalingConfig: sqs.maximumConcurrency === undefined ? undefined : { MaximumConcurrency: sqs.maximumConcurrency },
+    FilterCriteria: Array.isArray(sqs.filterPatterns)
+      ? { Filters: sqs.filterPatterns.map((pattern) => ({ Pattern: JSON.stringify(pattern) })) }
+      : undefined,
+    ProvisionedPollerConfig:
+      sqs.provisionedPollers === undefined ? undefined : { MinimumPollers: poller.min, MaximumPollers: poller.max },
+  };
 }
 
-/** The logical id the framework gives a function's resource: `my-fn` becomes `MyDashfnLambdaFunction`. */
-function frameworkFunctionId(name: string): string {
-  const normalized = name.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
-  return `${normalized.charAt(0).toUpperCase()}${normalized.slice(1)}LambdaFunction`;
+/** The queue part of the framework's generated logical id: a `GetAtt`'s resource, or an ARN's last segment. */
+function queueName(arn: unknown): string | undefined {
+  if (typeof arn === 'string') return arn.split(':').at(-1);
+  const getAtt = objectOrEmpty(arn)['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
+  if (typeof getAtt === 'string') return getAtt.split('.')[0];
+  return undefined;
 }
 
-function objectOr(value: unknown): Record<string, unknown> {
-  return isPlainObject(value) ? value : {};
+/** The framework's logical-id spelling: first letter capitalised, `-` and `_` spelled out. */
+function normalize(name: string): string {
+  const spelled = name.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
+  return spelled.charAt(0).toUpperCase() + spelled.slice(1);
 }
 
-/**
- * The framework's `${…}` variables: `self:` (a path in this file), `sls:stage`,
- * `opt:stage`, `opt:region`, `env:` (the environment of this run), with
- * comma-separated fallbacks and quoted literals. Anything else (`ssm:`, `cf:`,
- * `aws:`, `file(…)`, an unset variable) stays unresolved.
- */
+/** Resolves `${…}` variables: a whole-value variable keeps its type; text around one makes a string. */
 class Variables {
-  private readonly unresolved = new Set<string>();
+  /** Values visited and `self:` lookups made so far, across the whole file: bounded, as a hostile file could make them grow exponentially (`${self:}` inside the document it names). */
+  private visits = 0;
+  private lookups = 0;
 
-  constructor(private readonly config: Record<string, unknown>) {}
+  constructor(
+    private readonly doc: Readonly<Record<string, unknown>>,
+    private readonly options: ReadonlyMap<string, string>,
+    private readonly env: Readonly<Record<string, string | undefined>>,
+  ) {}
 
-  resolve(value: unknown, depth = 0): unknown {
-    if (typeof value === 'string') return this.text(value, depth);
-    if (Array.isArray(value)) return value.map((item) => this.resolve(item, depth));
-    if (isPlainObject(value)) {
-      const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(value)) out[key] = this.resolve(item, depth);
-      return out;
+  resolve(node: unknown, depth: number): unknown {
+    if (++this.visits > MAX_VISITS) return new Unresolvable('the variables of this file take too long to resolve');
+    if (typeof node === 'string') return this.text(node, depth);
+    if (Array.isArray(node)) return node.map((item) => this.resolve(item, depth));
+    if (isPlainObject(node)) {
+      return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, this.resolve(value, depth)]));
     }
-    return value;
+    return node;
   }
 
-  /** Parameters standing for unresolved variables: no default, so rules needing them report not checked. */
-  unresolvedParameters(): Record<string, unknown> {
-    return Object.fromEntries(
-      [...this.unresolved].map((name) => [name, { Type: 'String', Description: 'Serverless variable' }]),
-    );
-  }
-
-  private text(text: string, depth: number): unknown {
-    const whole = /^\$\{([^{}]+)\}$/.exec(text);
-    if (whole) return this.variable(whole[1] as string, depth);
-    if (!text.includes('${')) return text;
-    const parts: unknown[] = [];
-    let last = 0;
-    for (const match of text.matchAll(VARIABLE)) {
-      parts.push(text.slice(last, match.index));
-      parts.push(this.variable(match[1] as string, depth));
-      last = (match.index ?? 0) + match[0].length;
-    }
-    parts.push(text.slice(last));
-    // A string with an unresolved variable in it: CloudFormation's Fn::Join keeps the unresolved part symbolic.
-    return parts.every((part) => typeof part === 'string' || typeof part === 'number')
-      ? parts.join('')
-      : { 'Fn::Join': ['', parts] };
-  }
-
-  private variable(expression: string, depth: number): unknown {
-    for (const candidate of splitFallbacks(expression)) {
-      const value = this.source(candidate.trim(), depth);
-      if (value !== undefined) return value;
-    }
-    const name = expression.trim();
-    this.unresolved.add(name);
-    return { Ref: name };
-  }
-
-  private source(candidate: string, depth: number): unknown {
-    const literal = /^(['"])(.*)\1$/.exec(candidate);
-    if (literal) return literal[2];
-    if (/^-?\d+(\.\d+)?$/.test(candidate)) return Number(candidate);
-    if (depth >= MAX_VARIABLE_DEPTH) return undefined;
-    if (candidate === 'sls:stage' || candidate === 'opt:stage') {
-      return this.resolve(objectOr(this.config.provider).stage ?? SERVERLESS_DEFAULTS.stage, depth + 1);
-    }
-    if (candidate === 'opt:region' || candidate === 'aws:region') {
-      return this.resolve(objectOr(this.config.provider).region ?? SERVERLESS_DEFAULTS.region, depth + 1);
-    }
-    if (candidate === 'aws:accountId') return { Ref: 'AWS::AccountId' };
-    if (candidate.startsWith('env:')) return process.env[candidate.slice(4)];
-    if (candidate.startsWith('self:')) {
-      let node: unknown = this.config;
-      for (const key of candidate.slice(5).split('.')) {
-        if (key === '') continue;
-        if (!isPlainObject(node) || !(key in node)) return undefined;
-        node = node[key];
+  /** A string with variables: innermost first, so `${self:custom.${sls:stage}.queue}` works. */
+  private text(value: string, depth: number): unknown {
+    let text = value;
+    const deployTime: unknown[] = [];
+    for (let match = VARIABLE.exec(text); match; match = VARIABLE.exec(text)) {
+      const resolved = this.variable(match[1] as string, depth);
+      if (match[0] === text) return resolved;
+      if (typeof resolved === 'string' || typeof resolved === 'number' || typeof resolved === 'boolean') {
+        text = text.replace(match[0], String(resolved));
+      } else {
+        // Known only at deployment (an account id, an SSM parameter): kept as a placeholder in the text.
+        text = text.replace(match[0], `@@sls-value-${deployTime.length}@@`);
+        deployTime.push(resolved);
       }
-      return node === undefined ? undefined : this.resolve(node, depth + 1);
     }
-    return undefined;
+    if (deployTime.length === 0) return text;
+    const parts = text.split(/@@sls-value-(\d+)@@/).map((part, i) => (i % 2 === 1 ? deployTime[Number(part)] : part));
+    return { 'Fn::Join': ['', parts.filter((part) => part !== '')] };
+  }
+
+  /** One variable, with its fallbacks: `opt:stage, 'dev'`. */
+  private variable(expression: string, depth: number): unknown {
+    const [reference, ...fallbacks] = splitTopLevel(expression);
+    let unresolved: Unresolvable | undefined;
+    for (const candidate of [reference, ...fallbacks]) {
+      const value = this.source((candidate ?? '').trim(), depth);
+      if (!(value instanceof Unresolvable) && value !== undefined) return value;
+      unresolved ??= value instanceof Unresolvable ? value : undefined;
+    }
+    return unresolved ?? new Unresolvable(`\${${expression}} has no value and no fallback`);
+  }
+
+  private source(reference: string, depth: number): unknown {
+    const literal = /^(['"])(.*)\1$/.exec(reference);
+    if (literal) return literal[2];
+    if (/^-?\d+(\.\d+)?$/.test(reference)) return Number(reference);
+    const colon = reference.indexOf(':');
+    const kind = colon < 0 ? reference : reference.slice(0, colon);
+    const address = reference.slice(colon + 1);
+    switch (kind) {
+      case 'self':
+        return this.self(address, depth);
+      case 'sls':
+        return address === 'stage' ? this.stage(depth) : deployed(reference);
+      case 'opt':
+        return this.options.get(address);
+      case 'env':
+        return this.env[address];
+      case 'aws':
+        if (address === 'accountId') return { Ref: 'AWS::AccountId' };
+        if (address === 'region')
+          return this.options.get('region') ?? this.self('provider.region', depth) ?? SERVERLESS_DEFAULTS.region;
+        return deployed(reference);
+      default:
+        return deployed(reference);
+    }
+  }
+
+  private stage(depth: number): unknown {
+    return this.options.get('stage') ?? this.self('provider.stage', depth) ?? SERVERLESS_DEFAULTS.stage;
+  }
+
+  private self(address: string, depth: number): unknown {
+    if (depth >= MAX_LOOKUPS) return new Unresolvable(`\${self:${address}} refers to itself`);
+    if (++this.lookups > MAX_TOTAL_LOOKUPS)
+      return new Unresolvable(`\${self:${address}}: too many variable lookups in this file`);
+    let node: unknown = this.doc;
+    for (const key of address.split('.').filter((k) => k !== '')) {
+      node = isPlainObject(node) ? node[key] : Array.isArray(node) ? node[Number(key)] : undefined;
+      if (node === undefined) return undefined;
+    }
+    return this.resolve(node, depth + 1);
   }
 }
 
-/** `a, b, 'c'` into its candidates, commas inside quotes kept. */
-function splitFallbacks(expression: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  let quote: string | undefined;
-  for (const char of expression) {
+function deployed(reference: string): Unresolvable {
+  return new Unresolvable(`\${${reference}} is resolved only when the framework deploys`);
+}
+
+/** `a, 'b, c', d` → `['a', "'b, c'", 'd']`. */
+function splitTopLevel(expression: string): string[] {
+  const parts: string[] = [];
+  let quote = '';
+  let start = 0;
+  for (let i = 0; i < expression.length; i++) {
+    const c = expression[i];
     if (quote) {
-      if (char === quote) quote = undefined;
-      current += char;
-    } else if (char === "'" || char === '"') {
-      quote = char;
-      current += char;
-    } else if (char === ',') {
-      out.push(current);
-      current = '';
-    } else {
-      current += char;
+      if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === ',') {
+      parts.push(expression.slice(start, i));
+      start = i + 1;
     }
   }
-  out.push(current);
-  return out;
+  parts.push(expression.slice(start));
+  return parts;
 }

@@ -1,5 +1,5 @@
-import { Composite, describe, Evaluator, isPlainObject, NO_VALUE, ResourceAttr } from './intrinsics.js';
-import type { LoadedTemplate } from './load.js';
+import { FOR_EACH, forEachSources } from './forEach.js';
+import { Composite, describe, Evaluator, Imported, isPlainObject, NO_VALUE, ResourceAttr } from './intrinsics.js';
 import {
   AWS_DEFAULTS,
   type Dialect,
@@ -8,36 +8,29 @@ import {
   type Known,
   known,
   type Location,
+  NON_SQS_PROPERTIES,
   type QueueModel,
   type RedriveModel,
   unknown,
 } from './model.js';
-import { serverlessAsTemplate } from './serverless.js';
 import { arnResource, flatten, objectOrEmpty, parseJson, readBoolean, readNumber, readStringList } from './values.js';
+
+/**
+ * A CloudFormation template as the reader sees it: a template as written, or one translated from
+ * `serverless.yml` or Terraform, which set `dialect` (fixes are written in their syntax) and `names`
+ * (what a resource is called in the source, by logical id).
+ */
+export interface CloudFormationView {
+  readonly file: string;
+  readonly body: Readonly<Record<string, unknown>>;
+  lineOf(path: readonly string[]): number | undefined;
+  fileOf?(path: readonly string[]): string | undefined;
+  readonly dialect?: 'serverless' | 'terraform';
+  readonly names?: ReadonlyMap<string, string>;
+}
 
 const SAM_TRANSFORM = 'AWS::Serverless-2016-10-31';
 const FUNCTION_TYPES = new Set(['AWS::Lambda::Function', 'AWS::Serverless::Function']);
-/** Properties only non-SQS event source mappings have: streams, Kafka, MQ, DocumentDB. */
-const NON_SQS_PROPERTIES = [
-  'StartingPosition',
-  'Topics',
-  'Queues',
-  'SelfManagedEventSource',
-  'SourceAccessConfigurations',
-];
-
-/**
- * The queues a template exports by name, for `!ImportValue` in the other
- * templates of the same run (a stack that exports its queue, checked with
- * the stack that consumes it).
- */
-export function queueExports(
-  template: LoadedTemplate,
-  overrides: ReadonlyMap<string, string> = new Map(),
-): Map<string, Known<QueueModel>> {
-  if (template.format === 'serverless') return new Map();
-  return new TemplateReader(template, overrides).exportedQueues();
-}
 
 /**
  * Finds every SQS event source in a template (SAM `Type: SQS` events and
@@ -46,16 +39,30 @@ export function queueExports(
  * and the function's timeout and reserved concurrency (SAM `Globals` included).
  */
 export function eventSourcesInTemplate(
-  template: LoadedTemplate,
+  template: CloudFormationView,
   overrides: ReadonlyMap<string, string> = new Map(),
-  imports: ReadonlyMap<string, Known<QueueModel>> = new Map(),
 ): EventSourceModel[] {
-  if (template.format !== 'serverless')
-    return new TemplateReader(template, overrides, undefined, imports).eventSources();
-  // A Serverless Framework configuration: read as the template the framework makes of it; its SQS events keep
-  // their own paths, and fixes are written in the framework's syntax.
-  // Mappings written as CloudFormation in `resources.Resources` are found too; their fixes name that path.
-  return new TemplateReader(serverlessAsTemplate(template), overrides, 'serverless').eventSources();
+  return eventSourcesInTemplates([template], overrides)[0] as EventSourceModel[];
+}
+
+/**
+ * {@link eventSourcesInTemplate} for templates checked together: an `!ImportValue` of an export
+ * that one of them declares resolves to what it exports. One list of sources per template.
+ */
+export function eventSourcesInTemplates(
+  templates: readonly CloudFormationView[],
+  overrides: ReadonlyMap<string, string> = new Map(),
+): EventSourceModel[][] {
+  const readers: TemplateReader[] = [];
+  const imports = (name: string): Imported | undefined => {
+    for (const reader of readers) {
+      const value = reader.exported(name);
+      if (value !== undefined) return new Imported(name, value, reader);
+    }
+    return undefined;
+  };
+  for (const template of templates) readers.push(new TemplateReader(template, overrides, imports));
+  return readers.map((reader) => reader.eventSources());
 }
 
 class TemplateReader {
@@ -68,21 +75,19 @@ class TemplateReader {
   private readonly building = new Set<string>();
 
   constructor(
-    private readonly template: LoadedTemplate,
+    private readonly template: CloudFormationView,
     overrides: ReadonlyMap<string, string>,
-    /** The dialect of every source found, when the template was made from another format. */
-    private readonly dialectOverride?: Dialect,
-    /** Queues other templates of the same run export, by export name (`!ImportValue` resolves to them). */
-    private readonly imports: ReadonlyMap<string, Known<QueueModel>> = new Map(),
+    imports: (name: string) => Imported | undefined,
   ) {
     const body = template.body;
-    this.resources = body.Resources as Record<string, unknown>;
+    this.resources = objectOrEmpty(body.Resources);
     this.evaluator = new Evaluator({
       resources: this.resources,
       parameters: objectOrEmpty(body.Parameters),
       conditions: objectOrEmpty(body.Conditions),
       mappings: objectOrEmpty(body.Mappings),
       overrides,
+      imports,
     });
     const transforms = Array.isArray(body.Transform) ? body.Transform : [body.Transform];
     this.sam = transforms.includes(SAM_TRANSFORM);
@@ -92,30 +97,15 @@ class TemplateReader {
     this.globals = objectOrEmpty(objectOrEmpty(body.Globals).Function);
   }
 
-  /** The queues this template exports (`Outputs.*.Export.Name`), for templates that import them. */
-  exportedQueues(): Map<string, Known<QueueModel>> {
-    const exported = new Map<string, Known<QueueModel>>();
-    for (const [key, output] of Object.entries(objectOrEmpty(this.template.body.Outputs))) {
-      if (!isPlainObject(output) || !isPlainObject(output.Export)) continue;
-      const name = this.evaluator.shallow(output.Export.Name);
-      if (!name.known || typeof name.value !== 'string') continue;
-      const queue = this.queueAt(output.Value, `${this.template.file} Outputs.${key}`);
-      // Only outputs that are queues: an export of anything else stays "imported from another stack".
-      if (queue.known) exported.set(name.value, queue);
-    }
-    return exported;
-  }
-
   eventSources(): EventSourceModel[] {
     const sources: EventSourceModel[] = [];
     for (const [id, resource] of Object.entries(this.resources)) {
-      if (id.startsWith('Fn::ForEach::')) {
-        sources.push(...this.forEachSources(id, resource));
+      if (id.startsWith(FOR_EACH)) {
+        sources.push(...forEachSources(id, resource, this.location(['Resources', id])));
         continue;
       }
       if (!isPlainObject(resource) || !this.deployed(resource)) continue;
       if (resource.Type === 'AWS::Serverless::Function') {
-        // Without the SAM transform (test fixtures, partial templates) the function is checked anyway, and told.
         const events = this.evaluator.shallow(objectOrEmpty(resource.Properties).Events);
         for (const [name, event] of Object.entries(events.known ? objectOrEmpty(events.value) : {})) {
           if (isPlainObject(event) && event.Type === 'SQS')
@@ -129,92 +119,71 @@ class TemplateReader {
     return sources;
   }
 
+  /** The value of the output exported as `name`, evaluated in this template; `undefined` when none is. */
+  exported(name: string): unknown {
+    for (const output of Object.values(objectOrEmpty(this.template.body.Outputs))) {
+      const exportName = this.evaluator.shallow(objectOrEmpty(objectOrEmpty(output).Export).Name);
+      if (!exportName.known || exportName.value !== name) continue;
+      const value = this.evaluator.shallow(objectOrEmpty(output).Value);
+      return value.known ? value.value : undefined;
+    }
+    return undefined;
+  }
+
   private samEvent(functionId: string, name: string, props: Record<string, unknown>): EventSourceModel {
-    const mistake = this.queueNotArn(props.Queue);
+    const id = `${functionId}.Events.${name}`;
     return {
-      id: `${functionId}.Events.${name}`,
+      id,
       dialect: 'sam',
       location: this.location(['Resources', functionId, 'Properties', 'Events', name]),
-      queue: mistake ? this.queueModel(mistake.queue) : this.queueAt(props.Queue, `${functionId}.Events.${name}.Queue`),
+      ...this.queueSettings(props.Queue, `${id}.Queue`),
       function: known(this.functionModel(functionId)),
       ...this.mappingSettings(props),
-      ...(mistake ? { queueNotArn: mistake } : {}),
-      ...(this.sam ? {} : { samTransformMissing: true }),
+      ...(this.sam ? {} : { transformMissing: true }),
     };
   }
 
-  /**
-   * The SQS event sources inside an `Fn::ForEach` block (the LanguageExtensions transform), each
-   * reported with every rule not checked: their values exist only once the loop is expanded at deploy.
-   */
-  private forEachSources(id: string, block: unknown): EventSourceModel[] {
-    const fragment = Array.isArray(block) ? block[2] : undefined;
-    if (!isPlainObject(fragment)) return [];
-    const reason = 'resources inside Fn::ForEach are expanded only at deploy';
-    const sources: EventSourceModel[] = [];
-    for (const [key, resource] of Object.entries(fragment)) {
-      if (!isPlainObject(resource)) continue;
-      const props = objectOrEmpty(resource.Properties);
-      const events = Object.entries(objectOrEmpty(props.Events)).filter(
-        ([, event]) => isPlainObject(event) && event.Type === 'SQS',
-      );
-      const ids =
-        resource.Type === 'AWS::Lambda::EventSourceMapping'
-          ? [`${id}.${key}`]
-          : resource.Type === 'AWS::Serverless::Function'
-            ? events.map(([name]) => `${id}.${key}.Events.${name}`)
-            : [];
-      for (const sourceId of ids) {
-        sources.push({
-          id: sourceId,
-          dialect: resource.Type === 'AWS::Serverless::Function' ? 'sam' : 'cloudformation',
-          location: this.location(['Resources', id]),
-          queue: unknown(reason),
-          function: unknown(reason),
-          batchSize: unknown(reason),
-          batchingWindow: unknown(reason),
-          functionResponseTypes: unknown(reason),
-          maximumConcurrency: unknown(reason),
-          filtered: unknown(reason),
-        });
-      }
-    }
-    return sources;
-  }
-
-  /** A template queue named by its URL (`!Ref Queue`) or another attribute where its ARN belongs. */
-  private queueNotArn(node: unknown): { written: string; queue: string } | undefined {
-    const value = this.evaluator.shallow(node);
-    if (!value.known || !(value.value instanceof ResourceAttr)) return undefined;
-    const attr = value.value;
-    if (attr.attribute === 'Arn' || this.type(attr.logicalId) !== 'AWS::SQS::Queue') return undefined;
-    return { written: describe(attr), queue: attr.logicalId };
-  }
-
   private mapping(id: string, props: Record<string, unknown>): EventSourceModel | undefined {
-    // No EventSourceArn: a self-managed Kafka or similar source, never SQS.
-    if (props.EventSourceArn === undefined || props.EventSourceArn === null) return undefined;
+    // Every SQS mapping names its queue; one without EventSourceArn reads Kafka or another self-managed source.
+    if (props.EventSourceArn === undefined) return undefined;
     const source = this.evaluator.shallow(props.EventSourceArn);
     const kind = source.known ? this.arnService(source.value) : undefined;
     if (kind !== undefined && kind !== 'sqs') return undefined;
     // An event source that cannot be resolved is SQS unless the mapping has a property only other sources take.
     if (kind === undefined && NON_SQS_PROPERTIES.some((p) => p in props)) return undefined;
-    const dialect: Dialect = this.dialectOverride ?? (this.cdk ? 'cdk' : 'cloudformation');
-    const mistake = this.queueNotArn(props.EventSourceArn);
+    const dialect: Dialect = this.template.dialect ?? (this.cdk ? 'cdk' : 'cloudformation');
+    const generatedId = dialect === 'serverless' ? this.template.names?.get(id) : undefined;
     return {
       id,
       dialect,
+      ...(generatedId ? { generatedId } : {}),
       location: this.location(['Resources', id]),
-      ...(mistake ? { queueNotArn: mistake } : {}),
-      queue: mistake ? this.queueModel(mistake.queue) : this.queueAt(props.EventSourceArn, `${id}.EventSourceArn`),
+      ...this.queueSettings(props.EventSourceArn, `${id}.EventSourceArn`),
       function: this.functionAt(props.FunctionName, `${id}.FunctionName`),
       ...this.mappingSettings(props),
     };
   }
 
+  /** The queue, and what names it when that is its URL rather than its ARN. */
+  private queueSettings(node: unknown, label: string): Pick<EventSourceModel, 'queue' | 'queueUrl'> {
+    const value = this.evaluator.shallow(node);
+    if (
+      value.known &&
+      value.value instanceof ResourceAttr &&
+      value.value.attribute === undefined &&
+      this.type(value.value.logicalId) === 'AWS::SQS::Queue'
+    ) {
+      const id = value.value.logicalId;
+      return {
+        queue: this.queueModel(id),
+        queueUrl: this.template.dialect === 'terraform' ? `${id}.url` : describe(value.value),
+      };
+    }
+    return { queue: this.queueAt(node, label) };
+  }
+
   private mappingSettings(props: Record<string, unknown>) {
     const scaling = this.evaluator.shallow(props.ScalingConfig);
-    const provisioned = this.evaluator.shallow(props.ProvisionedPollerConfig);
     const filters = this.evaluator.deep(props.FilterCriteria);
     return {
       batchSize: readNumber(this.evaluator, props.BatchSize, 'BatchSize', AWS_DEFAULTS.batchSize),
@@ -225,9 +194,6 @@ class TemplateReader {
         AWS_DEFAULTS.batchingWindow,
       ),
       functionResponseTypes: readStringList(this.evaluator, props.FunctionResponseTypes, 'FunctionResponseTypes'),
-      provisioned: provisioned.known
-        ? known(isPlainObject(provisioned.value))
-        : unknown<boolean>(`ProvisionedPollerConfig: ${provisioned.reason}`),
       maximumConcurrency: scaling.known
         ? readNumber(
             this.evaluator,
@@ -242,18 +208,24 @@ class TemplateReader {
               (objectOrEmpty(filters.value).Filters as unknown[]).length > 0,
           )
         : unknown<boolean>(`FilterCriteria: ${filters.reason}`),
+      provisioned: this.present(props.ProvisionedPollerConfig, 'ProvisionedPollerConfig'),
+      metrics: mapKnown(this.evaluator.deep(props.MetricsConfig), 'MetricsConfig', (config) => {
+        const metrics = objectOrEmpty(config).Metrics;
+        return Array.isArray(metrics) && metrics.length > 0;
+      }),
     };
+  }
+
+  /** Whether a property is set (`AWS::NoValue` and an absent property are not). */
+  private present(node: unknown, label: string): Known<boolean> {
+    return mapKnown(this.evaluator.shallow(node), label, (v) => v !== undefined && v !== null && v !== NO_VALUE);
   }
 
   /** The queue an ARN-valued property points to. */
   private queueAt(node: unknown, label: string): Known<QueueModel> {
-    if (isPlainObject(node) && 'Fn::ImportValue' in node) {
-      const name = this.evaluator.shallow(node['Fn::ImportValue']);
-      const imported = name.known && typeof name.value === 'string' ? this.imports.get(name.value) : undefined;
-      if (imported) return imported.known ? imported : unknown(`${label}: ${imported.reason}`);
-    }
     const value = this.evaluator.shallow(node);
     if (!value.known) return unknown(`${label}: ${value.reason}`);
+    if (value.value instanceof Imported) return (value.value.owner as TemplateReader).queueAt(value.value.value, label);
     const id = this.queueId(value.value);
     const model = id.known ? this.queueModel(id.value) : id;
     return model.known ? model : unknown(`${label}: ${model.reason}`);
@@ -261,16 +233,12 @@ class TemplateReader {
 
   /** The logical id of the queue an evaluated ARN names. */
   private queueId(value: unknown): Known<string> {
-    const type = value instanceof ResourceAttr ? this.type(value.logicalId) : undefined;
-    if (
-      value instanceof ResourceAttr &&
-      (type === 'AWS::CloudFormation::Stack' || type === 'AWS::Serverless::Application')
-    ) {
+    if (value instanceof ResourceAttr && this.type(value.logicalId) === 'AWS::CloudFormation::Stack') {
       return unknown(
-        `the queue comes from nested stack ${value.logicalId} (${value.attribute ?? 'Ref'}): check that stack's template`,
+        `${describe(value)} is an output of nested stack ${value.logicalId}: check its template (check what is deployed with --live)`,
       );
     }
-    if (value instanceof ResourceAttr && type === 'AWS::SQS::Queue') {
+    if (value instanceof ResourceAttr && this.type(value.logicalId) === 'AWS::SQS::Queue') {
       return value.attribute === 'Arn'
         ? known(value.logicalId)
         : unknown(`${describe(value)} is the queue's ${value.attribute ?? 'URL'}, not its ARN`);
@@ -301,8 +269,7 @@ class TemplateReader {
     const name = this.evaluator.shallow(props.QueueName);
     const fifo = readBoolean(this.evaluator, props.FifoQueue, `${id}.FifoQueue`, false);
     const model: QueueModel = {
-      name: id,
-      ...this.constructIdOf(id),
+      ...this.names(id),
       location: this.location(['Resources', id]),
       fifo:
         fifo.known && !fifo.value && name.known && typeof name.value === 'string' && name.value.endsWith('.fifo')
@@ -381,8 +348,7 @@ class TemplateReader {
     const props = objectOrEmpty(resource.Properties);
     const globals = resource.Type === 'AWS::Serverless::Function' ? this.globals : {};
     return {
-      name: id,
-      ...this.constructIdOf(id),
+      ...this.names(id),
       location: this.location(['Resources', id]),
       timeout: readNumber(
         this.evaluator,
@@ -396,15 +362,30 @@ class TemplateReader {
         `${id}.ReservedConcurrentExecutions`,
         undefined,
       ),
-      runtime: this.runtimeOf(props.Runtime ?? globals.Runtime, `${id}.Runtime`),
+      runtime: this.runtime(props, globals, `${id}.Runtime`),
     };
   }
 
-  private runtimeOf(node: unknown, label: string): Known<string | undefined> {
-    if (node === undefined || node === null) return known(undefined);
-    const value = this.evaluator.shallow(node);
+  private runtime(
+    props: Record<string, unknown>,
+    globals: Record<string, unknown>,
+    label: string,
+  ): Known<string | undefined> {
+    const value = this.evaluator.shallow(props.Runtime ?? globals.Runtime);
     if (!value.known) return unknown(`${label}: ${value.reason}`);
+    if (value.value === undefined || value.value === NO_VALUE) return known(undefined);
     return typeof value.value === 'string' ? known(value.value) : unknown(`${label} is ${describe(value.value)}`);
+  }
+
+  /** What a resource is called in fixes: its logical id, its name in the source, and its CDK construct id. */
+  private names(id: string): { name: string; construct?: string } {
+    const name = this.template.names?.get(id) ?? id;
+    if (!this.cdk) return { name };
+    const path = objectOrEmpty(objectOrEmpty(this.resources[id]).Metadata)['aws:cdk:path'];
+    const segments = typeof path === 'string' ? path.split('/') : [];
+    // `Stack/OrdersQueue/Resource`: the construct is the segment before the L1 resource.
+    const construct = segments.at(-1) === 'Resource' ? segments.at(-2) : segments.at(-1);
+    return construct ? { name, construct } : { name };
   }
 
   /** Whether the resource is created: its `Condition` is absent, true, or cannot be evaluated. */
@@ -412,16 +393,6 @@ class TemplateReader {
     if (resource.Condition === undefined) return true;
     const condition = this.evaluator.condition(resource.Condition);
     return !condition.known || condition.value;
-  }
-
-  /** A CDK resource's construct id, from `Metadata.aws:cdk:path` (`Stack/OrdersQueue/Resource`). */
-  private constructIdOf(id: string): { constructId?: string } {
-    if (!this.cdk) return {};
-    const path = objectOrEmpty(objectOrEmpty(this.resources[id]).Metadata)['aws:cdk:path'];
-    if (typeof path !== 'string') return {};
-    const segments = path.split('/');
-    const last = segments.at(-1) === 'Resource' ? segments.at(-2) : segments.at(-1);
-    return last ? { constructId: last } : {};
   }
 
   private type(id: string): unknown {
@@ -439,19 +410,24 @@ class TemplateReader {
 
   private location(path: readonly string[]): Location {
     const line = this.template.lineOf(path);
-    return line === undefined ? { file: this.template.file } : { file: this.template.file, line };
+    const file = this.template.fileOf?.(path) ?? this.template.file;
+    return line === undefined ? { file } : { file, line };
   }
 
   /** The service an ARN names (`sqs`, `kinesis`, …), or `undefined` when it cannot be told. */
   private arnService(value: unknown): string | undefined {
     if (value instanceof ResourceAttr) {
       const type = String(this.type(value.logicalId) ?? '');
-      // A nested stack's output may be a queue ARN: unknown, so the mapping is kept and its queue reported not checked.
-      if (type === 'AWS::CloudFormation::Stack' || type === 'AWS::Serverless::Application') return undefined;
+      // A nested stack's output can be any ARN.
+      if (type === 'AWS::CloudFormation::Stack') return undefined;
       return type === 'AWS::SQS::Queue' ? 'sqs' : type.startsWith('AWS::') ? 'other' : undefined;
     }
     const text = flatten(value);
     if (text === undefined || !text.startsWith('arn:')) return undefined;
     return text.split(':')[2] === 'sqs' ? 'sqs' : text.split(':')[2] === '*' ? undefined : 'other';
   }
+}
+
+function mapKnown<T>(value: Known<unknown>, label: string, map: (value: unknown) => T): Known<T> {
+  return value.known ? known(map(value.value)) : unknown(`${label}: ${value.reason}`);
 }

@@ -1,8 +1,9 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: case names quote serverless.yml variables
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { ModuleLoader } from '../../src/cli/live.js';
 import { main } from '../../src/cli/main.js';
-import { RULES } from '../../src/cli/rules.js';
+import { RULES } from '../../src/cli/rules/index.js';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 
@@ -30,7 +31,7 @@ export async function runInProcess(argv: readonly string[], load?: ModuleLoader)
 
 /** Fixture names resolved against test/cli/fixtures; other arguments as they are. */
 export function fixtureArgs(args: readonly string[]): string[] {
-  return args.map((arg) => (/\.(ya?ml|json)$/.test(arg) ? join(FIXTURES, arg) : arg));
+  return args.map((arg) => (/\.(ya?ml|json|tf)$|^terraform\/module$/.test(arg) ? join(FIXTURES, arg) : arg));
 }
 
 /** One run of the command over fixture templates, and everything it must report. */
@@ -47,6 +48,8 @@ export interface Case {
   readonly stderr?: RegExp;
 }
 
+const RULE_IDS = RULES.map((rule) => rule.id);
+
 /** The rules that need the queue: none can run when it is not resolved. */
 export const QUEUE_RULES = [
   'visibility-timeout-below-function-timeout',
@@ -58,141 +61,10 @@ export const QUEUE_RULES = [
   'retention-below-retries',
 ];
 const queueRulesFor = (source: string) => QUEUE_RULES.map((rule) => `${rule} ${source}`);
+/** The info every mapping without `MetricsConfig` gets. */
+export const metrics = (...sources: string[]) => sources.map((source) => `info event-source-mapping-metrics ${source}`);
 
 export const CASES: readonly Case[] = [
-  {
-    name: '!ImportValue resolves to the queue another template of the same run exports (#23)',
-    args: ['import.yaml', 'export.yaml'],
-    exit: 1,
-    findings: [
-      'warning no-redrive-policy Consumer.Events.Imported',
-      'error report-batch-item-failures ExternalMapping',
-    ],
-    notChecked: [...queueRulesFor('Consumer.Events.FromParameter'), ...queueRulesFor('ExternalMapping')],
-  },
-  {
-    name: 'provisioned mode with ScalingConfig.MaximumConcurrency, and a function on nodejs20.x (from Globals) (#23)',
-    args: ['provisioned-and-runtime.yaml'],
-    exit: 1,
-    findings: ['error provisioned-with-maximum-concurrency SettleMapping', 'warning deprecated-runtime SettleMapping'],
-  },
-  // Serverless Framework configurations (#23): the SQS events of `functions`, queues in `resources.Resources`.
-  {
-    name: 'Serverless: an sqs event without functionResponseType, default timeout (6 s) and visibility (30 s)',
-    args: ['serverless/basic.yml'],
-    exit: 1,
-    findings: [
-      'error report-batch-item-failures functions.worker.events[0].sqs',
-      'warning visibility-timeout-below-guidance functions.worker.events[0].sqs',
-      'warning no-redrive-policy functions.worker.events[0].sqs',
-    ],
-  },
-  { name: 'Serverless: a clean configuration', args: ['serverless/clean.yml'], exit: 0, findings: [] },
-  {
-    name: 'Serverless: a string ARN with the aws:region and aws:accountId variables names a queue defined elsewhere',
-    args: ['serverless/string-arn.yml'],
-    exit: 1,
-    findings: ['error report-batch-item-failures functions.charge.events[0].sqs'],
-    notChecked: [...queueRulesFor('functions.charge.events[0].sqs')],
-  },
-  {
-    name: 'Serverless: self:custom variables resolve (an ARN intrinsic, a batch size)',
-    args: ['serverless/self-variables.yml'],
-    exit: 1,
-    findings: ['error batch-size-without-batching-window functions.run.events[0].sqs'],
-  },
-  {
-    name: 'Serverless: the sls:stage and opt:stage variables resolve, so a queue named by stage is found',
-    args: ['serverless/stage.yml'],
-    exit: 0,
-    findings: [
-      'warning visibility-timeout-below-guidance functions.send.events[0].sqs',
-      'warning no-redrive-policy functions.send.events[0].sqs',
-    ],
-  },
-  {
-    name: 'Serverless: an unset env variable leaves the queue rules not checked',
-    args: ['serverless/env-unset.yml'],
-    exit: 0,
-    findings: [],
-    notChecked: [...queueRulesFor('functions.ingest.events[0].sqs')],
-  },
-  {
-    name: 'Serverless: a FIFO queue with batchSize 20 and a batching window',
-    args: ['serverless/fifo.yml'],
-    exit: 1,
-    findings: [
-      'error fifo-batch-size functions.post.events[0].sqs',
-      'error fifo-batching-window functions.post.events[0].sqs',
-    ],
-  },
-  {
-    name: 'Serverless: provider.timeout above the queue visibility timeout',
-    args: ['serverless/timeout.yml'],
-    exit: 1,
-    findings: [
-      'error visibility-timeout-below-function-timeout functions.build.events[0].sqs',
-      'warning max-receive-count-below-5 functions.build.events[0].sqs',
-    ],
-  },
-  {
-    name: 'Serverless: reservedConcurrency below maximumConcurrency, and maximumConcurrency out of range',
-    args: ['serverless/concurrency.yml'],
-    exit: 1,
-    findings: [
-      'warning maximum-concurrency-above-reserved functions.resize.events[0].sqs',
-      'error maximum-concurrency-range functions.resize.events[1].sqs',
-    ],
-  },
-  {
-    name: 'Serverless: filterPatterns, beside an http event',
-    args: ['serverless/filter.yml'],
-    exit: 0,
-    findings: ['info filter-criteria-deletes functions.ship.events[1].sqs'],
-  },
-  {
-    name: 'Serverless: a serverless.json configuration',
-    args: ['serverless/serverless.json'],
-    exit: 1,
-    findings: ['error report-batch-item-failures functions.record.events[0].sqs'],
-  },
-  {
-    name: 'Serverless: a mapping written as CloudFormation in resources.Resources, referencing the framework function id',
-    args: ['serverless/resources-mapping.yml'],
-    exit: 1,
-    findings: ['error report-batch-item-failures ConsumeMapping'],
-  },
-  {
-    name: 'a SAM template without its Transform line: checked, with an info finding (#23)',
-    args: ['sam-no-transform.yaml'],
-    exit: 1,
-    findings: ['error report-batch-item-failures Worker.Events.Jobs', 'info sam-transform-missing Worker.Events.Jobs'],
-  },
-  {
-    name: 'Fn::GetAtt in its string form ("Q.Arn") resolves the queue, so its rules run (#23)',
-    args: ['getatt-string.json'],
-    exit: 1,
-    findings: ['error visibility-timeout-below-function-timeout Mapping', 'warning no-redrive-policy Mapping'],
-  },
-  {
-    name: 'Queue: !Ref (the URL) on a SAM SQS event is an error with the fix; the queue is still checked (#23)',
-    args: ['queue-ref-url.yaml'],
-    exit: 1,
-    findings: [
-      'error queue-not-arn Worker.Events.Jobs',
-      'error visibility-timeout-below-function-timeout Worker.Events.Jobs',
-      'warning no-redrive-policy Worker.Events.Jobs',
-    ],
-  },
-  {
-    name: 'SQS sources inside Fn::ForEach are reported as not checked, never as absent (#23)',
-    args: ['foreach.yaml'],
-    exit: 0,
-    findings: [],
-    notChecked: RULES.filter(
-      (rule) => !['queue-not-arn', 'sam-transform-missing', 'provisioned-with-maximum-concurrency'].includes(rule.id),
-    ).map((rule) => `${rule.id} Fn::ForEach::Workers.\${Name}Worker.Events.Jobs`),
-  },
   {
     name: 'a clean SAM template (short tags, Globals, parameters, FIFO)',
     args: ['sam-clean.yaml'],
@@ -209,37 +81,40 @@ export const CASES: readonly Case[] = [
     name: 'CloudFormation YAML: visibility timeout below the function timeout, redrive policy as Fn::Sub JSON',
     args: ['visibility-below-timeout.yaml'],
     exit: 1,
-    findings: ['error visibility-timeout-below-function-timeout Mapping'],
+    findings: ['error visibility-timeout-below-function-timeout Mapping', ...metrics('Mapping')],
   },
   {
     name: 'CloudFormation JSON: visibility timeout below 6 x the function timeout',
     args: ['visibility-below-guidance.json'],
     exit: 0,
-    findings: ['warning visibility-timeout-below-guidance Mapping'],
+    findings: ['warning visibility-timeout-below-guidance Mapping', ...metrics('Mapping')],
   },
   {
     name: 'no redrive policy',
     args: ['no-redrive.yaml'],
     exit: 0,
-    findings: ['warning no-redrive-policy Consumer.Events.Work'],
+    findings: ['warning no-redrive-policy Consumer.Events.Work', ...metrics('Consumer.Events.Work')],
   },
   {
     name: 'maxReceiveCount from a parameter default',
     args: ['max-receive-count.yaml'],
     exit: 0,
-    findings: ['warning max-receive-count-below-5 Consumer.Events.Work'],
+    findings: ['warning max-receive-count-below-5 Consumer.Events.Work', ...metrics('Consumer.Events.Work')],
   },
   {
     name: 'maxReceiveCount from --parameter, over the default',
     args: ['max-receive-count.yaml', '--parameter', 'MaxReceiveCount=5'],
     exit: 0,
-    findings: [],
+    findings: [...metrics('Consumer.Events.Work')],
   },
   {
     name: 'dead-letter retention: standard reported, FIFO not',
     args: ['dead-letter-retention.yaml'],
     exit: 0,
-    findings: ['warning dead-letter-retention Consumer.Events.Standard'],
+    findings: [
+      'warning dead-letter-retention Consumer.Events.Standard',
+      ...metrics('Consumer.Events.Standard', 'Consumer.Events.Fifo'),
+    ],
   },
   {
     name: 'FIFO: standard dead-letter queue, batch of 20, batching window',
@@ -249,13 +124,14 @@ export const CASES: readonly Case[] = [
       'error dead-letter-queue-type Consumer.Events.Payments',
       'error fifo-batch-size Consumer.Events.Payments',
       'error fifo-batching-window Consumer.Events.Payments',
+      ...metrics('Consumer.Events.Payments'),
     ],
   },
   {
     name: 'BatchSize above 10 without a batching window',
     args: ['batch-window.yaml'],
     exit: 1,
-    findings: ['error batch-size-without-batching-window Consumer.Events.Bulk'],
+    findings: ['error batch-size-without-batching-window Consumer.Events.Bulk', ...metrics('Consumer.Events.Bulk')],
   },
   {
     name: 'values outside what Lambda accepts',
@@ -265,6 +141,7 @@ export const CASES: readonly Case[] = [
       'error batch-size-range Consumer.Events.TooBig',
       'error batching-window-range Consumer.Events.LongWindow',
       'error maximum-concurrency-range Consumer.Events.OneAtATime',
+      ...metrics('Consumer.Events.TooBig', 'Consumer.Events.LongWindow', 'Consumer.Events.OneAtATime'),
     ],
   },
   {
@@ -274,31 +151,38 @@ export const CASES: readonly Case[] = [
     findings: [
       'warning maximum-concurrency-above-reserved Consumer.Events.Above',
       'warning maximum-concurrency-above-reserved Consumer.Events.Unlimited',
+      ...metrics('Consumer.Events.Above', 'Consumer.Events.Unlimited', 'Consumer.Events.Fits'),
     ],
   },
   {
     name: 'retention shorter than the retries take',
     args: ['retention-below-retries.yaml'],
     exit: 0,
-    findings: ['warning retention-below-retries Consumer.Events.Work'],
+    findings: ['warning retention-below-retries Consumer.Events.Work', ...metrics('Consumer.Events.Work')],
   },
   {
     name: 'filter criteria',
     args: ['filter.yaml'],
     exit: 0,
-    findings: ['info filter-criteria-deletes Consumer.Events.Paid'],
+    findings: ['info filter-criteria-deletes Consumer.Events.Paid', ...metrics('Consumer.Events.Paid')],
   },
   {
     name: 'a CDK-synthesized template (the Kinesis mapping is not an SQS source)',
     args: ['cdk.template.json'],
     exit: 1,
-    findings: ['error report-batch-item-failures ConsumerSqsEventSourceOrdersStackOrdersQueue1A2B3C4D'],
+    findings: [
+      'error report-batch-item-failures ConsumerSqsEventSourceOrdersStackOrdersQueue1A2B3C4D',
+      ...metrics('ConsumerSqsEventSourceOrdersStackOrdersQueue1A2B3C4D'),
+    ],
   },
   {
     name: 'queues imported, from a parameter without default, or outside the template: not checked',
     args: ['import.yaml'],
     exit: 1,
-    findings: ['error report-batch-item-failures ExternalMapping'],
+    findings: [
+      'error report-batch-item-failures ExternalMapping',
+      ...metrics('Consumer.Events.Imported', 'Consumer.Events.FromParameter', 'ExternalMapping'),
+    ],
     notChecked: [
       ...queueRulesFor('Consumer.Events.Imported'),
       ...queueRulesFor('Consumer.Events.FromParameter'),
@@ -315,7 +199,7 @@ export const CASES: readonly Case[] = [
       'report-batch-item-failures',
     ],
     exit: 0,
-    findings: [],
+    findings: [...metrics('Consumer.Events.Imported', 'Consumer.Events.FromParameter', 'ExternalMapping')],
     notChecked: [
       ...queueRulesFor('Consumer.Events.Imported'),
       ...queueRulesFor('Consumer.Events.FromParameter'),
@@ -326,13 +210,16 @@ export const CASES: readonly Case[] = [
     name: 'conditions, mappings, Join, Select, Split, Sub and a resource Condition that is false',
     args: ['conditions.yaml'],
     exit: 0,
-    findings: [],
+    findings: [...metrics('Consumer.Events.Orders')],
   },
   {
     name: 'conditions switched by --parameter: the prod-only mapping appears and lacks ReportBatchItemFailures',
     args: ['conditions.yaml', '--parameter', 'Env=prod'],
     exit: 1,
-    findings: ['error report-batch-item-failures ProdOnlyMapping'],
+    findings: [
+      'error report-batch-item-failures ProdOnlyMapping',
+      ...metrics('Consumer.Events.Orders', 'ProdOnlyMapping'),
+    ],
     notChecked: [...queueRulesFor('Consumer.Events.Orders')],
   },
   { name: 'no SQS event source', args: ['no-sqs.yaml'], exit: 0, findings: [] },
@@ -343,6 +230,7 @@ export const CASES: readonly Case[] = [
     findings: [
       'error report-batch-item-failures Consumer.Events.Orders',
       'warning no-redrive-policy Consumer.Events.Work',
+      ...metrics('Consumer.Events.Work'),
     ],
   },
   {
@@ -379,6 +267,320 @@ export const CASES: readonly Case[] = [
     exit: 2,
     findings: ['error report-batch-item-failures Consumer.Events.Orders'],
     stderr: /broken\.yaml:7/,
+  },
+];
+
+/** #23's defects in templates: each fixture is read as CloudFormation reads it, and what it hides is found. */
+export const TEMPLATE_DEFECT_CASES: readonly Case[] = [
+  {
+    name: '!Split [-, …]: a plain - in a flow sequence is read, and the missing ReportBatchItemFailures found',
+    args: ['split-dash.yaml'],
+    exit: 1,
+    findings: ['error report-batch-item-failures ProcessFunction.Events.SqsBatch'],
+  },
+  {
+    name: 'a flow mapping closed at its parent indentation is read',
+    args: ['flow-close.yaml'],
+    exit: 0,
+    findings: ['warning no-redrive-policy Consumer.Events.Orders'],
+  },
+  {
+    name: 'a JSON template with a UTF-8 byte-order mark is read',
+    args: ['bom.json'],
+    exit: 1,
+    findings: ['error report-batch-item-failures Mapping', 'warning no-redrive-policy Mapping'],
+  },
+  {
+    name: 'SAM without a Transform: checked, with an info finding',
+    args: ['sam-no-transform.yaml'],
+    exit: 1,
+    findings: [
+      'error report-batch-item-failures Consumer.Events.Work',
+      'warning no-redrive-policy Consumer.Events.Work',
+      'info sam-transform-missing Consumer.Events.Work',
+    ],
+  },
+  {
+    name: 'Fn::ForEach: its SQS sources listed, every rule not checked',
+    args: ['for-each.yaml'],
+    exit: 0,
+    findings: [],
+    notChecked: ['Fn::ForEach::Tenants.${Tenant}Mapping', 'Fn::ForEach::Tenants.${Tenant}Consumer.Events.Work'].flatMap(
+      (source) =>
+        RULE_IDS.filter((rule) => rule !== 'event-source-is-queue-url' && rule !== 'sam-transform-missing').map(
+          (rule) => `${rule} ${source}`,
+        ),
+    ),
+  },
+  {
+    name: '"Fn::GetAtt": "Queue.Arn" resolves: a 100 s timeout over the default 30 s visibility is found',
+    args: ['getatt-string.json'],
+    exit: 1,
+    findings: ['error visibility-timeout-below-function-timeout Mapping', 'warning no-redrive-policy Mapping'],
+  },
+  {
+    name: "!ImportValue resolves to an export of a template in the same run; !Sub '${Dlq.Arn}' names the DLQ",
+    args: ['exporter.yaml', 'importer.yaml'],
+    exit: 0,
+    findings: ['warning visibility-timeout-below-guidance Consumer.Events.Orders'],
+  },
+  {
+    name: 'Queue: !Ref Queue is the URL: an error with the fix',
+    args: ['queue-url.yaml'],
+    exit: 1,
+    findings: ['error event-source-is-queue-url Consumer.Events.Work'],
+  },
+  {
+    name: "a nested stack's output is not checked (with why); a mapping without EventSourceArn is not SQS",
+    args: ['nested-and-kafka.yaml'],
+    exit: 0,
+    findings: [],
+    notChecked: queueRulesFor('FromNested'),
+  },
+];
+
+const sls = (file: string) => `serverless/${file}`;
+const tf = (file: string) => `terraform/${file}`;
+const tfm = (name: string) => `aws_lambda_event_source_mapping.${name}`;
+
+/** `serverless.yml` files, as the framework's users write them: every rule that applies to them fires in one. */
+export const SERVERLESS_CASES: readonly Case[] = [
+  {
+    name: 'serverless: no functionResponseType, no dead-letter queue, a deprecated runtime',
+    args: [sls('basic.yml')],
+    exit: 1,
+    findings: [
+      'error report-batch-item-failures consumer.events[0]',
+      'warning no-redrive-policy consumer.events[0]',
+      'warning deprecated-runtime consumer.events[0]',
+      ...metrics('consumer.events[0]'),
+    ],
+  },
+  { name: 'serverless: clean, metrics through resources.extensions', args: [sls('clean.yml')], exit: 0, findings: [] },
+  {
+    name: 'serverless: ${self:}, ${sls:stage}, ${opt:} and ${env:} resolved',
+    args: [sls('variables.yml')],
+    exit: 0,
+    findings: metrics('ship.events[0]'),
+  },
+  {
+    name: 'serverless: --parameter stage=prod picks the prod timeout through ${self:custom.timeouts.${sls:stage}}',
+    args: [sls('variables.yml'), '--parameter', 'stage=prod'],
+    exit: 0,
+    findings: ['warning visibility-timeout-below-guidance ship.events[0]', ...metrics('ship.events[0]')],
+  },
+  {
+    name: 'serverless: a function timeout above the visibility timeout',
+    args: [sls('timeout.yml')],
+    exit: 1,
+    findings: ['error visibility-timeout-below-function-timeout render.events[0]', ...metrics('render.events[0]')],
+  },
+  {
+    name: 'serverless: FIFO with a batch of 20, a batching window and a standard dead-letter queue',
+    args: [sls('fifo.yml')],
+    exit: 1,
+    findings: [
+      'error dead-letter-queue-type post.events[0]',
+      'error fifo-batch-size post.events[0]',
+      'error fifo-batching-window post.events[0]',
+      ...metrics('post.events[0]'),
+    ],
+  },
+  {
+    name: 'serverless: batch sizes and windows',
+    args: [sls('batching.yml')],
+    exit: 1,
+    findings: [
+      'error batch-size-without-batching-window bulk.events[0]',
+      'warning visibility-timeout-below-guidance bulk.events[1]',
+      'error batch-size-range bulk.events[1]',
+      'error batching-window-range bulk.events[1]',
+      ...metrics('bulk.events[0]', 'bulk.events[1]'),
+    ],
+  },
+  {
+    name: 'serverless: reservedConcurrency and maximumConcurrency',
+    args: [sls('concurrency.yml')],
+    exit: 1,
+    findings: [
+      'warning maximum-concurrency-above-reserved send.events[0]',
+      'error maximum-concurrency-range digest.events[0]',
+      ...metrics('send.events[0]', 'digest.events[0]'),
+    ],
+  },
+  {
+    name: 'serverless: receives, dead-letter retention and retention',
+    args: [sls('retries.yml')],
+    exit: 0,
+    findings: [
+      'warning max-receive-count-below-5 charge.events[0]',
+      'warning dead-letter-retention charge.events[0]',
+      'warning retention-below-retries charge.events[0]',
+      ...metrics('charge.events[0]'),
+    ],
+  },
+  {
+    name: 'serverless: filterPatterns',
+    args: [sls('filters.yml')],
+    exit: 0,
+    findings: ['info filter-criteria-deletes notify.events[0]', ...metrics('notify.events[0]')],
+  },
+  {
+    name: 'serverless: provisionedPollers with maximumConcurrency',
+    args: [sls('provisioned.yml')],
+    exit: 1,
+    findings: ['error provisioned-mode-with-maximum-concurrency collect.events[0]', ...metrics('collect.events[0]')],
+  },
+  {
+    name: 'serverless: ${ssm:}, ${cf:} and outside queues not checked; !Ref of a queue is its URL',
+    args: [sls('external.yml')],
+    exit: 1,
+    findings: [
+      'error report-batch-item-failures index.events[0]',
+      'warning visibility-timeout-below-guidance index.events[3]',
+      'error event-source-is-queue-url index.events[3]',
+      ...metrics('index.events[0]', 'index.events[1]', 'index.events[2]', 'index.events[3]'),
+    ],
+    notChecked: [
+      ...queueRulesFor('index.events[0]'),
+      ...queueRulesFor('index.events[1]'),
+      ...queueRulesFor('index.events[2]'),
+    ],
+  },
+  {
+    name: 'serverless: serverless.json',
+    args: [sls('serverless.json')],
+    exit: 0,
+    findings: ['warning deprecated-runtime record.events[0]', ...metrics('record.events[0]')],
+  },
+];
+
+/** Terraform files and a module directory, shaped like the provider's examples and terraform-aws-modules. */
+export const TERRAFORM_CASES: readonly Case[] = [
+  {
+    name: 'terraform: no function_response_types, no redrive policy, a deprecated runtime',
+    args: [tf('basic.tf')],
+    exit: 1,
+    findings: [
+      `error report-batch-item-failures ${tfm('orders')}`,
+      `warning no-redrive-policy ${tfm('orders')}`,
+      `warning deprecated-runtime ${tfm('orders')}`,
+      ...metrics(tfm('orders')),
+    ],
+  },
+  {
+    name: 'terraform: clean, redrive_policy with jsonencode, metrics_config',
+    args: [tf('clean.tf')],
+    exit: 0,
+    findings: [],
+  },
+  {
+    name: 'terraform: a function timeout above the visibility timeout',
+    args: [tf('timeout.tf')],
+    exit: 1,
+    findings: [
+      `error visibility-timeout-below-function-timeout ${tfm('reports')}`,
+      `warning no-redrive-policy ${tfm('reports')}`,
+      ...metrics(tfm('reports')),
+    ],
+  },
+  {
+    name: 'terraform: FIFO with a batch of 20, a batching window and a standard dead-letter queue',
+    args: [tf('fifo.tf')],
+    exit: 1,
+    findings: [
+      `error dead-letter-queue-type ${tfm('ledger')}`,
+      `error fifo-batch-size ${tfm('ledger')}`,
+      `error fifo-batching-window ${tfm('ledger')}`,
+      ...metrics(tfm('ledger')),
+    ],
+  },
+  {
+    name: 'terraform: batch sizes and windows',
+    args: [tf('batching.tf')],
+    exit: 1,
+    findings: [
+      `error batch-size-without-batching-window ${tfm('bulk')}`,
+      `warning visibility-timeout-below-guidance ${tfm('huge')}`,
+      `error batch-size-range ${tfm('huge')}`,
+      `error batching-window-range ${tfm('huge')}`,
+      ...metrics(tfm('bulk'), tfm('huge')),
+    ],
+  },
+  {
+    name: 'terraform: reserved_concurrent_executions and scaling_config',
+    args: [tf('concurrency.tf')],
+    exit: 1,
+    findings: [
+      `warning maximum-concurrency-above-reserved ${tfm('send')}`,
+      `error maximum-concurrency-range ${tfm('digest')}`,
+      ...metrics(tfm('send'), tfm('digest')),
+    ],
+  },
+  {
+    name: 'terraform: aws_sqs_queue_redrive_policy with two receives and short retentions',
+    args: [tf('retries.tf')],
+    exit: 0,
+    findings: [
+      `warning max-receive-count-below-5 ${tfm('billing')}`,
+      `warning dead-letter-retention ${tfm('billing')}`,
+      `warning retention-below-retries ${tfm('billing')}`,
+      ...metrics(tfm('billing')),
+    ],
+  },
+  {
+    name: 'terraform: filter_criteria',
+    args: [tf('filters.tf')],
+    exit: 0,
+    findings: [`info filter-criteria-deletes ${tfm('notify')}`, ...metrics(tfm('notify'))],
+  },
+  {
+    name: 'terraform: provisioned_poller_config with scaling_config; a queue named by its url',
+    args: [tf('provisioned.tf')],
+    exit: 1,
+    findings: [
+      `error provisioned-mode-with-maximum-concurrency ${tfm('collect')}`,
+      `error event-source-is-queue-url ${tfm('by_url')}`,
+      ...metrics(tfm('collect'), tfm('by_url')),
+    ],
+  },
+  {
+    name: 'terraform: data sources, module outputs and outside ARNs not checked; a Kinesis mapping left out',
+    args: [tf('external.tf')],
+    exit: 1,
+    findings: [
+      `error report-batch-item-failures ${tfm('literal')}`,
+      ...metrics(tfm('shared'), tfm('catalog'), tfm('literal')),
+    ],
+    notChecked: [...queueRulesFor(tfm('shared')), ...queueRulesFor(tfm('catalog')), ...queueRulesFor(tfm('literal'))],
+  },
+  {
+    name: 'terraform: a module directory, a variable without default not checked',
+    args: ['terraform/module'],
+    exit: 0,
+    findings: [],
+    notChecked: [`max-receive-count-below-5 ${tfm('this')}`, `retention-below-retries ${tfm('this')}`],
+  },
+  {
+    name: 'terraform show -json: planned values, references for what is known after apply, a child module',
+    args: [tf('plan.json')],
+    exit: 1,
+    findings: [
+      `error report-batch-item-failures ${tfm('orders')}`,
+      `warning visibility-timeout-below-guidance ${tfm('orders')}`,
+      `error fifo-batch-size module.payments.${tfm('this')}`,
+      ...metrics(tfm('orders')),
+    ],
+    notChecked: [`max-receive-count-below-5 ${tfm('orders')}`, `retention-below-retries ${tfm('orders')}`],
+  },
+  {
+    name: 'terraform: variables set with --parameter',
+    args: ['terraform/module', '--parameter', 'max_receive_count=2', '--parameter', 'timeout=10'],
+    exit: 0,
+    findings: [
+      `warning visibility-timeout-below-guidance ${tfm('this')}`,
+      `warning max-receive-count-below-5 ${tfm('this')}`,
+    ],
   },
 ];
 

@@ -68,12 +68,14 @@ describe('Evaluator', () => {
       known: false,
       reason: '!GetAtt Nope names no resource in this template',
     });
-    // The string form is valid CloudFormation (#23): split at the first dot.
+    // The string form is valid CloudFormation (#23: it was called malformed, and the queue's rules were skipped).
     expect(value({ 'Fn::GetAtt': 'Queue.Arn' })).toEqual({ known: true, value: new ResourceAttr('Queue', 'Arn') });
-    expect(value({ 'Fn::GetAtt': 'QueueArn' })).toMatchObject({
+    expect(value({ 'Fn::GetAtt': 'Queue' })).toMatchObject({
       known: false,
       reason: expect.stringMatching(/is malformed$/),
     });
+    // `!Sub '${Queue.Arn}'` is the attribute itself, not a string built from it.
+    expect(value({ 'Fn::Sub': '${Queue.Arn}' })).toEqual({ known: true, value: new ResourceAttr('Queue', 'Arn') });
     expect(value({ 'Fn::GetAtt': ['Queue', { Ref: 'NoDefault' }] })).toMatchObject({ known: false });
   });
 
@@ -139,7 +141,7 @@ describe('Evaluator', () => {
   it('reports what it does not evaluate', () => {
     expect(value({ 'Fn::ImportValue': 'shared' })).toEqual({
       known: false,
-      reason: '!ImportValue shared is imported from another stack',
+      reason: '!ImportValue shared is imported from another stack (pass the exporting template too)',
     });
     expect(value({ 'Fn::Base64': 'x' })).toEqual({ known: false, reason: '!Base64 x is not evaluated by this check' });
     expect(value('{{resolve:ssm:/x}}')).toMatchObject({

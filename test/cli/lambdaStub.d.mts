@@ -7,7 +7,7 @@ export interface LambdaApi {
   readonly pages: readonly { EventSourceMappings: readonly object[]; NextMarker?: string }[];
   /** GetFunctionConfiguration answers by FunctionName, or the error it throws. */
   readonly configurations: Readonly<
-    Record<string, { Timeout?: number } | { error: { name: string; message: string } }>
+    Record<string, { Timeout?: number; Runtime?: string } | { error: { name: string; message: string } }>
   >;
   /** GetFunctionConcurrency answers by FunctionName. */
   readonly concurrency: Readonly<Record<string, { ReservedConcurrentExecutions?: number }>>;

@@ -4,7 +4,7 @@ import {
   ListEventSourceMappingsCommand,
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FIXTURES, QUEUE_RULES, runInProcess } from './cases.js';
+import { FIXTURES, metrics, QUEUE_RULES, runInProcess } from './cases.js';
 import { stubLambda } from './lambdaStub.mjs';
 import { type LiveAccount, liveAccount } from './liveAccount.js';
 
@@ -50,6 +50,10 @@ describe('check --live', () => {
         'warning dead-letter-retention uuid-orders',
         'warning maximum-concurrency-above-reserved uuid-orders',
         'warning maximum-concurrency-above-reserved uuid-missing',
+        'error provisioned-mode-with-maximum-concurrency uuid-jobs',
+        'warning deprecated-runtime uuid-orders',
+        'warning deprecated-runtime uuid-missing',
+        ...metrics('uuid-orders', 'uuid-jobs'),
       ].sort(),
     );
     expect(report.notChecked).toEqual([
@@ -127,7 +131,9 @@ describe('check --live', () => {
     expect(stdout).toContain(
       'deployed (us-east-1): 3 SQS event source mappings\n  orders-consumer ← orders [uuid-orders]',
     );
-    expect(stdout).toContain('  jobs-worker ← jobs.fifo [uuid-jobs]\n    17 rules passed\n    not checked:');
+    expect(stdout).toContain(
+      '  jobs-worker ← jobs.fifo [uuid-jobs]\n    error   provisioned-mode-with-maximum-concurrency\n',
+    );
   });
 
   it('uses the profile --profile names', async () => {

@@ -18,8 +18,9 @@ export interface LiveAccount {
  * SQS mappings (on two pages) and one Kinesis mapping.
  *
  * - uuid-orders: `orders` (visibility 60 s, maxReceiveCount 2, a DLQ with the same retention), no
- *   ReportBatchItemFailures, function `orders-consumer:live` (timeout 30 s, reserved concurrency 5).
- * - uuid-jobs: `jobs.fifo` with a FIFO DLQ, function `jobs-worker` whose configuration is denied.
+ *   ReportBatchItemFailures, function `orders-consumer:live` (timeout 30 s, reserved concurrency 5, nodejs20.x).
+ * - uuid-jobs: `jobs.fifo` with a FIFO DLQ, provisioned mode with a maximum concurrency, function
+ *   `jobs-worker` whose configuration is denied.
  * - uuid-missing: a queue that no longer exists.
  */
 export async function liveAccount(): Promise<LiveAccount> {
@@ -78,6 +79,7 @@ export async function liveAccount(): Promise<LiveAccount> {
             MaximumBatchingWindowInSeconds: 0,
             FunctionResponseTypes: ['ReportBatchItemFailures'],
             ScalingConfig: { MaximumConcurrency: 2 },
+            ProvisionedPollerConfig: { MinimumPollers: 2, MaximumPollers: 10 },
             FilterCriteria: { Filters: [] },
           },
           {
@@ -85,12 +87,13 @@ export async function liveAccount(): Promise<LiveAccount> {
             EventSourceArn: orders.replace(/:orders$/, ':gone'),
             FunctionArn: `${functionArn('orders-consumer')}:live`,
             FunctionResponseTypes: ['ReportBatchItemFailures'],
+            MetricsConfig: { Metrics: ['EventCount'] },
           },
         ],
       },
     ],
     configurations: {
-      [`${functionArn('orders-consumer')}:live`]: { Timeout: 30 },
+      [`${functionArn('orders-consumer')}:live`]: { Timeout: 30, Runtime: 'nodejs20.x' },
       [functionArn('jobs-worker')]: {
         error: {
           name: 'AccessDeniedException',

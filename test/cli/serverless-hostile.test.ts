@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkSource } from '../../src/cli/check.js';
 import { TemplateError } from '../../src/cli/errors.js';
 import { parseTemplate } from '../../src/cli/load.js';
+import { serverlessToCloudFormation } from '../../src/cli/serverless.js';
 import { eventSourcesInTemplate } from '../../src/cli/template.js';
 
 // Whatever a Serverless Framework configuration holds (junk values, variables that refer to each other or to
@@ -67,7 +68,7 @@ const config = fc.record({
 });
 
 describe('Serverless Framework configurations, hostile', () => {
-  it('are read without a throw, and every source is an sqs event of a function', () => {
+  it('are read without a throw, and every source is an sqs event of a function (by its path in the file)', () => {
     let sources = 0;
     fc.assert(
       fc.property(config, (body) => {
@@ -80,8 +81,9 @@ describe('Serverless Framework configurations, hostile', () => {
           return;
         }
         if (template.format !== 'serverless') return;
-        for (const source of eventSourcesInTemplate(template)) {
-          expect(source.id).toMatch(/^functions\..+\.events\[\d+\]\.sqs$/);
+        const view = serverlessToCloudFormation(template, new Map(), {});
+        for (const source of eventSourcesInTemplate(view)) {
+          expect(source.id).toMatch(/^[^.]+\.events\[\d+\]/);
           sources++;
           const result = checkSource(source);
           for (const finding of result.findings) expect(finding.fix.length).toBeGreaterThan(0);
@@ -91,5 +93,18 @@ describe('Serverless Framework configurations, hostile', () => {
     );
     // The generator reaches the reader: many of its configurations have sqs events.
     expect(sources).toBeGreaterThan(15);
+  });
+
+  it('ends on a file whose variables name the document that holds them (found by the property above)', () => {
+    // `${self:}` is the whole file, which holds `${self:}` again: without a bound on lookups this ran for minutes.
+    const body = {
+      service: 'bomb',
+      custom: { a: null, b: v('self:') },
+      provider: { name: 'aws', timeout: v('self:custom.a'), region: v('self:') },
+      functions: { worker: { events: [{ sqs: { arn: v('self:custom.b') } }] } },
+    };
+    const template = parseTemplate('serverless.json', JSON.stringify(body));
+    const [source] = eventSourcesInTemplate(serverlessToCloudFormation(template, new Map(), {}));
+    expect(source?.queue.known).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are CloudFormation Fn::Sub text
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { TemplateError } from '../../src/cli/errors.js';
 import { Evaluator } from '../../src/cli/intrinsics.js';
 import { loadTemplate, parseTemplate } from '../../src/cli/load.js';
 import { type Dialect, type EventSourceModel, known, type QueueModel } from '../../src/cli/model.js';
-import { RULES } from '../../src/cli/rules.js';
+import { RULES } from '../../src/cli/rules/index.js';
 import { eventSourcesInTemplate } from '../../src/cli/template.js';
 import { arnResource, flatten, parseJson, readBoolean, readNumber, readStringList } from '../../src/cli/values.js';
 
@@ -64,6 +64,16 @@ describe('parseTemplate', () => {
     expect(error?.message).toMatch(/^t\.json:1:\d+: invalid JSON: /);
   });
 
+  it('refuses a key written twice in one mapping, in linear time', () => {
+    const keys = Array.from({ length: 20_000 }, (_, i) => `  Q${i}: { Type: AWS::SQS::Queue }`).join('\n');
+    const started = performance.now();
+    expect(() => parseTemplate('t.yaml', `Resources:\n${keys}\n  Q7: {}\n`)).toThrow(
+      't.yaml:20002:3: invalid YAML: Map keys must be unique (Q7)',
+    );
+    // yaml's own uniqueKeys compares each key with every earlier one: seconds for this, minutes for 5 MB.
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
   it('rejects what is not a template', () => {
     expect(() => parseTemplate('t.yaml', 'Resources: [a]')).toThrow(
       't.yaml: not a CloudFormation template: no Resources section',
@@ -74,7 +84,9 @@ describe('parseTemplate', () => {
   it('says why a file cannot be read', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spb-check-'));
     try {
-      await expect(loadTemplate(dir)).rejects.toThrow(`${dir}: is a directory, not a template file`);
+      await expect(loadTemplate(dir)).rejects.toThrow(
+        `${dir}: is a directory without .tf files (give a template file or a Terraform module)`,
+      );
       const locked = join(dir, 'locked.yaml');
       writeFileSync(locked, 'Resources: {}');
       chmodSync(locked, 0);
@@ -106,7 +118,9 @@ describe('eventSourcesInTemplate', () => {
       'function elsewhere is not defined in this template (check what is deployed with --live)',
     );
     expect(reason(fn('!Ref Q') as never)).toBe('M.FunctionName: !Ref Q is not a function in this template');
-    expect(reason(fn('!ImportValue f') as never)).toBe('M.FunctionName: !ImportValue f is imported from another stack');
+    expect(reason(fn('!ImportValue f') as never)).toBe(
+      'M.FunctionName: !ImportValue f is imported from another stack (pass the exporting template too)',
+    );
   });
 
   it('follows a mapping to its queue by ARN or name, and says when it cannot', () => {
@@ -118,30 +132,15 @@ describe('eventSourcesInTemplate', () => {
     expect(reason(queue('!Sub "arn:aws:sqs:${AWS::Region}:1:${AWS::StackName}-q"') as never)).toMatch(
       /queue name in .* is known only once deployed/,
     );
-    // The URL or another attribute where the ARN belongs: an error of its own (CloudFormation rejects it), and
-    // the queue that was meant is still checked.
-    const mapped = (arn: string) => esm(`      EventSourceArn: ${arn}\n      FunctionName: !Ref F`)[0];
-    expect(mapped('!Ref Q')).toMatchObject({
-      queue: { known: true, value: { name: 'Q' } },
-      queueNotArn: { written: '!Ref Q', queue: 'Q' },
+    // The queue's URL: the queue is still known (its rules run), and the source says what names it.
+    expect(esm('      EventSourceArn: !Ref Q\n      FunctionName: !Ref F')[0]).toMatchObject({
+      queue: { value: { name: 'Q' } },
+      queueUrl: '!Ref Q',
     });
-    expect(mapped('!GetAtt Q.QueueName')).toMatchObject({
-      queueNotArn: { written: '!GetAtt Q.QueueName', queue: 'Q' },
-    });
-    expect(mapped('!GetAtt Q.Arn')?.queueNotArn).toBeUndefined();
-    expect(reason(queue('!ImportValue q') as never)).toMatch(/imported from another stack/);
-  });
-
-  it('skips a mapping without EventSourceArn (self-managed Kafka), and names a queue from a nested stack (#23)', () => {
-    expect(esm('      FunctionName: !Ref F\n      Topics: [orders]')).toEqual([]);
-    expect(esm('      FunctionName: !Ref F')).toEqual([]);
-    const nested = esm(
-      '      EventSourceArn: !GetAtt Queues.Outputs.OrdersArn\n      FunctionName: !Ref F',
-      '  Queues:\n    Type: AWS::CloudFormation::Stack\n    Properties: { TemplateURL: queues.yaml }',
-    )[0]?.queue;
-    expect(reason(nested as never)).toBe(
-      "M.EventSourceArn: the queue comes from nested stack Queues (Outputs.OrdersArn): check that stack's template",
+    expect(reason(queue('!GetAtt Q.QueueName') as never)).toBe(
+      "M.EventSourceArn: !GetAtt Q.QueueName is the queue's QueueName, not its ARN",
     );
+    expect(reason(queue('!ImportValue q') as never)).toMatch(/imported from another stack/);
   });
 
   it('tells SQS mappings from others, and keeps an unresolvable one unless it has a stream-only property', () => {
@@ -204,8 +203,12 @@ Transform: [AWS::Serverless-2016-10-31]
     expect(reason(s.functionResponseTypes)).toBe(
       'FunctionResponseTypes is ReportBatchItemFailures, not a list of strings',
     );
-    expect(reason(s.maximumConcurrency)).toBe('ScalingConfig: !ImportValue s is imported from another stack');
-    expect(reason(s.filtered)).toBe('FilterCriteria: !ImportValue f is imported from another stack');
+    expect(reason(s.maximumConcurrency)).toBe(
+      'ScalingConfig: !ImportValue s is imported from another stack (pass the exporting template too)',
+    );
+    expect(reason(s.filtered)).toBe(
+      'FilterCriteria: !ImportValue f is imported from another stack (pass the exporting template too)',
+    );
     const [other] = sources(`Resources:
   Q: { Type: AWS::SQS::Queue, Properties: { FifoQueue: maybe, VisibilityTimeout: !ImportValue v } }
   Q2: { Type: AWS::SQS::Queue, Properties: { FifoQueue: !GetAtt Q.Arn } }
@@ -214,62 +217,92 @@ Transform: [AWS::Serverless-2016-10-31]
 `).map((x) => x.queue.known && x.queue.value);
     expect(other && reason(other.fifo)).toBe('Q.FifoQueue is maybe, not a boolean');
     expect(other && reason(other.visibilityTimeout)).toBe(
-      'Q.VisibilityTimeout: !ImportValue v is imported from another stack',
+      'Q.VisibilityTimeout: !ImportValue v is imported from another stack (pass the exporting template too)',
     );
   });
 
-  it('skips resources whose Condition is false, and checks SAM events without the transform (telling so)', () => {
+  it('skips resources whose Condition is false; checks SAM events without the transform, and says so', () => {
     const found = sources(`Conditions: { Never: !Equals [a, b] }
 Resources:
   M: { Type: AWS::Lambda::EventSourceMapping, Condition: Never, Properties: { EventSourceArn: x, FunctionName: y } }
   F: { Type: AWS::Serverless::Function, Properties: { Events: { E: { Type: SQS, Properties: { Queue: q } } } } }
   N: 3
 `);
-    expect(found.map((s) => [s.id, s.samTransformMissing])).toEqual([['F.Events.E', true]]);
+    // #23: without a Transform line these were skipped ("0 SQS event sources", exit 0).
+    expect(found.map((s) => [s.id, s.dialect, s.transformMissing])).toEqual([['F.Events.E', 'sam', true]]);
+    expect(checkSource(found[0] as EventSourceModel).findings.map((f) => f.rule)).toContain('sam-transform-missing');
+  });
+});
+
+describe('the dead-letter-retention fix (#23: applied, it left the warning)', () => {
+  const template = (source: string, dlq: string) => `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Dlq:
+    Type: AWS::SQS::Queue
+    Properties: { ${dlq} }
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      ${source}
+      RedrivePolicy: { deadLetterTargetArn: !GetAtt Dlq.Arn, maxReceiveCount: 5 }
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events: { E: { Type: SQS, Properties: { Queue: !GetAtt Queue.Arn } } }
+`;
+  const retention = (yaml: string) =>
+    checkSource(sources(yaml)[0] as EventSourceModel).findings.find((f) => f.rule === 'dead-letter-retention');
+
+  it('shortens a 14-day source and lengthens its dead-letter queue, and the warning goes', () => {
+    // The durable-functions sample: the source keeps the maximum, the dead-letter queue the default 4 days.
+    const finding = retention(template('MessageRetentionPeriod: 1209600', ''));
+    expect(finding?.fix).toBe(
+      '# Resources.Dlq.Properties\nMessageRetentionPeriod: 1209600\n# Resources.Queue.Properties\nMessageRetentionPeriod: 1036800',
+    );
+    expect(retention(template('MessageRetentionPeriod: 1036800', 'MessageRetentionPeriod: 1209600'))).toBeUndefined();
+  });
+
+  it('only lengthens the dead-letter queue when the source keeps less than 14 days', () => {
+    const finding = retention(template('MessageRetentionPeriod: 345600', 'MessageRetentionPeriod: 345600'));
+    expect(finding?.fix).toBe('# Resources.Dlq.Properties\nMessageRetentionPeriod: 1209600');
+    expect(retention(template('MessageRetentionPeriod: 345600', 'MessageRetentionPeriod: 1209600'))).toBeUndefined();
+  });
+});
+
+describe('CDK fixes', () => {
+  it('name the construct from aws:cdk:path, not the hashed logical id (#23)', () => {
+    const [source] = eventSourcesInTemplate(
+      parseTemplate(
+        'cdk.template.json',
+        JSON.stringify({
+          Resources: {
+            OrdersQueue2B4D7C0E: {
+              Type: 'AWS::SQS::Queue',
+              Metadata: { 'aws:cdk:path': 'Stack/OrdersQueue/Resource' },
+            },
+            Consumer9C3B1F4E: {
+              Type: 'AWS::Lambda::Function',
+              Properties: { Timeout: 30 },
+              Metadata: { 'aws:cdk:path': 'Stack/Consumer/Resource' },
+            },
+            Mapping: {
+              Type: 'AWS::Lambda::EventSourceMapping',
+              Properties: {
+                EventSourceArn: { 'Fn::GetAtt': ['OrdersQueue2B4D7C0E', 'Arn'] },
+                FunctionName: { Ref: 'Consumer9C3B1F4E' },
+              },
+            },
+          },
+        }),
+      ),
+    );
+    const fixes = checkSource(source as EventSourceModel).findings.map((f) => f.fix);
+    expect(fixes).toContain("new Queue(this, 'OrdersQueue', { visibilityTimeout: Duration.seconds(180) })");
+    expect(fixes.join('\n')).not.toContain('2B4D7C0E');
   });
 });
 
 describe('fix snippets, in each dialect', () => {
-  it('names CDK constructs by their construct id, not the hashed logical id (#23)', () => {
-    const template = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'cdk.template.json'), 'utf8'));
-    template.Resources.OrdersQueue2B4D7C0E.Properties.VisibilityTimeout = 10; // below the function's 30 s
-    template.Resources.Consumer9C3B1F4E.Properties.Runtime = 'nodejs20.x';
-    const [source] = eventSourcesInTemplate(parseTemplate('cdk.template.json', JSON.stringify(template)));
-    const fixes = checkSource(source as EventSourceModel).findings.map((f) => f.fix);
-    expect(fixes).toContain("new Queue(this, 'OrdersQueue', { visibilityTimeout: Duration.seconds(180) })");
-    expect(fixes.join('\n')).toContain("new Function(this, 'Consumer', { runtime: Runtime.NODEJS_22_X");
-    expect(fixes.join('\n')).not.toMatch(/2B4D7C0E|9C3B1F4E/);
-  });
-
-  it('gives a dead-letter retention fix that clears the finding when applied, even from a 14-day source (#23)', () => {
-    const template = (source: number, dlq: number | undefined) => `Transform: AWS::Serverless-2016-10-31
-Resources:
-  Q:
-    Type: AWS::SQS::Queue
-    Properties:
-      MessageRetentionPeriod: ${source}
-      VisibilityTimeout: 60
-      RedrivePolicy: { deadLetterTargetArn: !GetAtt D.Arn, maxReceiveCount: 5 }
-  D:
-    Type: AWS::SQS::Queue
-${dlq === undefined ? '' : `    Properties: { MessageRetentionPeriod: ${dlq} }`}
-  F:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: nodejs22.x
-      Timeout: 10
-      Events: { E: { Type: SQS, Properties: { Queue: !GetAtt Q.Arn, FunctionResponseTypes: [ReportBatchItemFailures] } } }
-`;
-    const retention = (yaml: string) =>
-      checkSource(sources(yaml)[0] as EventSourceModel).findings.find((f) => f.rule === 'dead-letter-retention');
-    const finding = retention(template(1_209_600, undefined));
-    expect(finding?.fix).toBe(
-      '# Resources.Q.Properties\nMessageRetentionPeriod: 1036800\n# Resources.D.Properties\nMessageRetentionPeriod: 1209600',
-    );
-    // Applied: the source keeps 12 days, the dead-letter queue 14: no finding left.
-    expect(retention(template(1_036_800, 1_209_600))).toBeUndefined();
-  });
-
   const queue = (over: Partial<QueueModel> = {}): QueueModel => ({
     name: 'Q',
     fifo: known(false),
@@ -291,61 +324,63 @@ ${dlq === undefined ? '' : `    Properties: { MessageRetentionPeriod: ${dlq} }`}
     id: dialect === 'sam' ? 'F.Events.E' : 'M',
     dialect,
     queue: known(queue()),
-    function: known({ name: 'F', timeout: known(30), reservedConcurrency: known(1) }),
+    function: known({ name: 'F', timeout: known(30), reservedConcurrency: known(1), runtime: known('nodejs18.x') }),
     batchSize: known(20_000),
     batchingWindow: known(0),
     functionResponseTypes: known([]),
     maximumConcurrency: known(5000),
     filtered: known(true),
+    provisioned: known(true),
+    metrics: known(false),
+    queueUrl: '!Ref Q',
+    transformMissing: true,
     ...over,
   });
 
-  it.each(['sam', 'cloudformation', 'cdk', 'live'] as const)('%s: every rule that fires gives a fix', (dialect) => {
-    const all = [
-      checkSource(
-        source(dialect, {
-          queueNotArn: { written: '!Ref Q', queue: 'Q' },
-          samTransformMissing: true,
-          provisioned: known(true),
-          function: known({
-            name: 'F',
-            timeout: known(30),
-            reservedConcurrency: known(1),
-            runtime: known('nodejs20.x'),
+  it.each(['sam', 'cloudformation', 'cdk', 'serverless', 'terraform', 'live'] as const)(
+    '%s: every rule that fires gives a fix',
+    (dialect) => {
+      const all = [
+        checkSource(source(dialect)),
+        checkSource(
+          source(dialect, {
+            queue: known(queue({ redrive: known(undefined), fifo: known(true) })),
+            batchingWindow: known(400),
           }),
-        }),
-      ),
-      checkSource(
-        source(dialect, {
-          queue: known(queue({ redrive: known(undefined), fifo: known(true) })),
-          batchingWindow: known(400),
-        }),
-      ),
-      checkSource(
-        source(dialect, {
-          queue: known(queue({ fifo: known(true), visibilityTimeout: known(40) })),
-          batchSize: known(20),
-          maximumConcurrency: known(1),
-        }),
-      ),
-      checkSource(
-        source(dialect, {
-          queue: known(queue({ retentionPeriod: known(5) })),
-          batchSize: known(11),
-          function: known({ name: 'F', timeout: known(30), reservedConcurrency: known(4) }),
-        }),
-      ),
-    ].flatMap((r) => r.findings);
-    expect(new Set(all.map((f) => f.rule))).toEqual(new Set(RULES.map((r) => r.id)));
-    for (const f of all) expect(f.fix.length, f.rule).toBeGreaterThan(10);
-    const fixes = all.map((f) => f.fix).join('\n');
-    if (dialect === 'live')
-      expect(fixes).toContain(
-        'aws lambda put-function-concurrency --function-name F --reserved-concurrent-executions 2',
-      );
-    if (dialect === 'cdk') expect(fixes).toContain("new Queue(this, 'D', { fifo: false })");
-    if (dialect === 'sam') expect(fixes).toContain('# Resources.F.Properties.Events.E.Properties\nBatchSize: 10');
-  });
+        ),
+        checkSource(
+          source(dialect, {
+            queue: known(queue({ fifo: known(true), visibilityTimeout: known(40) })),
+            batchSize: known(20),
+            maximumConcurrency: known(1),
+          }),
+        ),
+        checkSource(
+          source(dialect, {
+            queue: known(queue({ retentionPeriod: known(5) })),
+            batchSize: known(11),
+            function: known({
+              name: 'F',
+              timeout: known(30),
+              reservedConcurrency: known(4),
+              runtime: known(undefined),
+            }),
+          }),
+        ),
+      ].flatMap((r) => r.findings);
+      expect(new Set(all.map((f) => f.rule))).toEqual(new Set(RULES.map((r) => r.id)));
+      for (const f of all) expect(f.fix.length, f.rule).toBeGreaterThan(10);
+      const fixes = all.map((f) => f.fix).join('\n');
+      if (dialect === 'live')
+        expect(fixes).toContain(
+          'aws lambda put-function-concurrency --function-name F --reserved-concurrent-executions 2',
+        );
+      if (dialect === 'cdk') expect(fixes).toContain("new Queue(this, 'D', { fifo: false })");
+      if (dialect === 'sam') expect(fixes).toContain('# Resources.F.Properties.Events.E.Properties\nBatchSize: 10');
+      if (dialect === 'serverless') expect(fixes).toContain('# functions.M.sqs\nbatchSize: 10');
+      if (dialect === 'terraform') expect(fixes).toContain('\nmaximum_batching_window_in_seconds = 1');
+    },
+  );
 });
 
 describe('reading values', () => {

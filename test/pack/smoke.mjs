@@ -3,8 +3,8 @@
 // the schema's type reaching record.body), that the README's quick start
 // type-checks and runs unchanged, and that `npx sqs-partial-batch check` works.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { root, run, scratchProject, typeCheck } from './scratch.mjs';
@@ -369,8 +369,58 @@ Resources:
   assert.equal(example.status, 0, `the SAM example does not pass the check:\n${example.stdout}${example.stderr}`);
   assert.match(example.stdout, /0 errors, 0 warnings, 0 info; 0 rules not checked, 1 event source checked/);
 
+  // #23 on the packed bin: every hostile input ends within 5 s and 300 MB, exit 2, one line.
+  const fixtures = join(root, 'test/cli/fixtures');
+  writeFileSync(join(app, 'big.json'), '');
+  truncateSync(join(app, 'big.json'), 50 * 1024 * 1024);
+  writeFileSync(join(app, 'deep.yaml'), `a: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`);
+  writeFileSync(join(app, 'empty.yaml'), '');
+  execFileSync('mkfifo', [join(app, 'pipe.yaml')]);
+  const hostile = [
+    join(fixtures, 'hostile/alias-bomb.yaml'),
+    join(fixtures, 'hostile/self-alias.yaml'),
+    join(fixtures, 'hostile/binary.yaml'),
+    join(fixtures, 'hostile/utf16.yaml'),
+    'big.json',
+    'deep.yaml',
+    'empty.yaml',
+    'pipe.yaml',
+    fixtures,
+  ];
+  const bin = join(app, 'node_modules/sqs-partial-batch/dist/cli.js');
+  for (const input of hostile) {
+    const rss = join(app, 'peak.rss');
+    const started = performance.now();
+    const child = spawnSync(
+      process.execPath,
+      ['--import', join(root, 'test/cli/peakMemory.mjs'), bin, 'check', input],
+      {
+        cwd: app,
+        encoding: 'utf8',
+        timeout: 10_000,
+        env: { ...process.env, SPB_PEAK_MEMORY_FILE: rss },
+      },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const megabytes = Number(readFileSync(rss, 'utf8')) / 1024 / 1024;
+    assert.equal(child.status, 2, `${input}: exit ${child.status}\n${child.stderr}`);
+    assert.match(child.stderr, /^sqs-partial-batch: [^\n]+\n$/, `${input}: not one line: ${child.stderr}`);
+    assert.ok(seconds < 5 && megabytes < 300, `${input}: ${seconds.toFixed(1)} s, ${megabytes.toFixed(0)} MB`);
+  }
+
+  // serverless.yml needs nothing more; Terraform needs the optional HCL parser, and says so when it is missing.
+  const serverless = npx(['check', join(fixtures, 'serverless/basic.yml'), '--format', 'json']);
+  assert.equal(serverless.status, 1, serverless.stderr);
+  assert.equal(JSON.parse(serverless.stdout).summary.errors, 1);
+  const terraform = npx(['check', join(fixtures, 'terraform/basic.tf')]);
+  assert.equal(terraform.status, 2);
+  assert.match(
+    terraform.stderr,
+    /reading Terraform needs @cdktn\/hcl2json, which is not installed: npm install --save-dev @cdktn\/hcl2json\n$/,
+  );
+
   console.log(
-    `pack smoke test: ${packed.filename} (${packed.size} bytes, ${files.length} files): install, import, require, the README quick start, logs, metrics, check`,
+    `pack smoke test: ${packed.filename} (${packed.size} bytes, ${files.length} files): install, import, require, the README quick start, logs, metrics, check (hostile inputs, serverless.yml, Terraform without its parser)`,
   );
   console.log(
     `core size: a minimal handler bundles to ${(core.byteLength / 1024).toFixed(1)} KB minified, ${(coreGzip / 1024).toFixed(1)} KB gzipped (ceiling ${(CORE_BUNDLE_CEILING / 1024).toFixed(1)} KB)`,
