@@ -134,7 +134,7 @@ console.log(JSON.stringify(results));
     );
   }
   console.log(
-    'identity: root, /consumer, /testing, /redis, /dynamodb, /sqs, /large-payloads and /circuit-breaker in one process load the engine from one file, and share the error classes, in ESM and CommonJS; `largePayloads` works without its entry',
+    'identity: every entry in one process loads the engine from one file and shares the error classes (ESM, CommonJS); largePayloads works without its entry',
   );
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -420,7 +420,7 @@ Resources:
   );
 
   console.log(
-    `pack smoke test: ${packed.filename} (${packed.size} bytes, ${files.length} files): install, import, require, the README quick start, logs, metrics, check (hostile inputs, serverless.yml, Terraform without its parser)`,
+    `pack smoke test: ${packed.filename} (${packed.size} bytes, ${files.length} files): install, import, require, quick start, logs, metrics, check (hostile input, serverless.yml, Terraform)`,
   );
   console.log(
     `core size: a minimal handler bundles to ${(core.byteLength / 1024).toFixed(1)} KB minified, ${(coreGzip / 1024).toFixed(1)} KB gzipped (ceiling ${(CORE_BUNDLE_CEILING / 1024).toFixed(1)} KB)`,
