@@ -1,8 +1,9 @@
 import type { Feature } from './contracts/hooks.js';
-import { InvalidOptionsError } from './errors.js';
+import { describeError, InvalidOptionsError } from './errors.js';
 import { describeValue } from './optionChecks.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
 import type { ProcessRecord } from './types.js';
+import { isInstance } from './util.js';
 
 /** What a handler is made of: its checked options, the user's function and the features its options turned on. */
 export interface Engine {
@@ -28,7 +29,14 @@ export interface EngineSettings {
 /** Checks the function and the options, once, at creation, and turns on the features the options ask for. */
 export function createEngine(processRecord: unknown, options: unknown, settings: EngineSettings): Engine {
   checkProcessRecord(processRecord);
-  const resolved = resolveOptions(options, settings.allowedKeys);
+  let resolved: ResolvedOptions;
+  try {
+    resolved = resolveOptions(options, settings.allowedKeys);
+  } catch (error) {
+    if (isInstance(error, InvalidOptionsError)) throw error;
+    // Options that throw when read (a getter, a proxy): still a clear, typed error at creation.
+    throw new InvalidOptionsError(`The options could not be read: ${describeError(error)}`, { cause: error });
+  }
   return {
     options: resolved,
     processRecord: processRecord as ProcessRecord<unknown>,
