@@ -86,3 +86,29 @@ describe('a metrics option whose properties cannot be read', () => {
     );
   });
 });
+
+describe('dead-lettering a record whose event source ARN is missing', () => {
+  it('names the source queue `unknown` rather than sending an empty attribute', async () => {
+    const { PermanentError } = await import('../../src/index.js');
+    const { createFakeSqsClient, lambdaContext, sqsEvent } = await import('../../src/testing/index.js');
+    const sqs = createFakeSqsClient();
+    const handler = createBatchHandler(
+      () => {
+        throw new PermanentError('never');
+      },
+      {
+        logger: false,
+        onPermanentFailure: 'dead-letter',
+        deadLetter: { queueUrl: sqs.queueUrl('parking'), client: sqs },
+      },
+    );
+    const event = sqsEvent(['a']);
+    (event.Records[0] as { eventSourceARN: string }).eventSourceARN = '';
+
+    expect(await handler(event, lambdaContext())).toEqual({ batchItemFailures: [] });
+    expect(sqs.sent('parking')[0]?.messageAttributes?.SourceQueueArn).toEqual({
+      DataType: 'String',
+      StringValue: 'unknown',
+    });
+  });
+});
