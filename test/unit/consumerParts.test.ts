@@ -216,6 +216,45 @@ describe('the acknowledger', () => {
   });
 });
 
+describe('the acknowledger, closed', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('sends nothing more once closed: pending acks, scheduled flushes and retries are dropped', async () => {
+    const sent: string[][] = [];
+    const queue = {
+      callTimeoutMs: 5000,
+      delete: async (handles: readonly string[]) => {
+        sent.push([...handles]);
+        return handles.map((receiptHandle) => ({ receiptHandle, error: 'InternalError: later', senderFault: false }));
+      },
+      release: async (handles: readonly string[]) => {
+        sent.push([...handles]);
+        return [];
+      },
+    } as unknown as QueueCalls;
+    const acks = new Acknowledger(
+      queue,
+      () => {},
+      () => {},
+    );
+
+    acks.delete('m-1', 'rh-1', Date.now() + 60_000);
+    await vi.advanceTimersByTimeAsync(0); // flushed: the delete failed and a retry is scheduled
+    expect(sent).toEqual([['rh-1']]);
+    acks.delete('m-2', 'rh-2', Date.now() + 60_000); // pending, its flush scheduled
+    acks.close();
+    acks.delete('m-3', 'rh-3', Date.now() + 60_000); // after close: ignored
+    await vi.advanceTimersByTimeAsync(60_000);
+
+    expect(sent).toEqual([['rh-1']]);
+  });
+});
+
 describe('reading the queue', () => {
   it('falls back to SQS defaults for attributes it does not get', async () => {
     const client = { send: async () => ({ Attributes: { VisibilityTimeout: 'soon' } }) };
