@@ -313,6 +313,15 @@ export const TEMPLATE_DEFECT_CASES: readonly Case[] = [
     ),
   },
   {
+    name: "Fn::ForEach nested in Fn::ForEach: the inner loop's sources listed, every rule not checked",
+    args: ['for-each-nested.yaml'],
+    exit: 0,
+    findings: [],
+    notChecked: RULE_IDS.filter((rule) => rule !== 'event-source-is-queue-url' && rule !== 'sam-transform-missing').map(
+      (rule) => `${rule} Fn::ForEach::Regions.Fn::ForEach::Tenants.\${Region}\${Tenant}Mapping`,
+    ),
+  },
+  {
     name: '"Fn::GetAtt": "Queue.Arn" resolves: a 100 s timeout over the default 30 s visibility is found',
     args: ['getatt-string.json'],
     exit: 1,
