@@ -40,6 +40,14 @@ export interface BatchOwner {
   /** Whether records may still start (false once the consumer stops). */
   canStart(): boolean;
   recordStarted(): void;
+  /**
+   * A slot for a record about to start: `undefined` when one was free and is
+   * now taken; otherwise a promise of whether one was given (false: the
+   * consumer stopped, and the record does not start).
+   */
+  acquireSlot(): Promise<boolean> | undefined;
+  /** Gives back a slot `acquireSlot` gave (once per slot). */
+  releaseSlot(): void;
   /** A record settled: its slot is free. `ran`: it had started; `succeeded`: it is deleted. */
   recordSettled(ran: boolean, succeeded: boolean): void;
   /** Records released before the run (FIFO groups an earlier batch left unfinished): their slots are free. */
@@ -82,6 +90,8 @@ export class Batch implements InvocationHost {
   readonly abandoned: Promise<void>;
   private resolveAbandoned!: () => void;
   private readonly state: Uint8Array;
+  /** 1 for each record holding one of the owner's slots. */
+  private readonly slotted: Uint8Array;
   private readonly heartbeat: Heartbeat;
   private claimHorizon: number;
   private controllers: Array<AbortController | undefined> | undefined;
@@ -104,6 +114,7 @@ export class Batch implements InvocationHost {
   ) {
     this.count = records.length;
     this.state = new Uint8Array(this.count);
+    this.slotted = new Uint8Array(this.count);
     const visibleUntil = receivedAt + settings.heartbeat.visibilitySeconds * 1000;
     this.claimHorizon = visibleUntil;
     this.heartbeat = new Heartbeat(
@@ -214,6 +225,24 @@ export class Batch implements InvocationHost {
     return this.claimHorizon;
   }
 
+  acquire(index: number): Promise<boolean> | undefined {
+    const i = this.slot(index);
+    const waiting = this.owner.acquireSlot();
+    if (waiting === undefined) {
+      this.slotted[i] = 1;
+      return undefined;
+    }
+    return waiting.then((granted) => {
+      if (granted) this.slotted[i] = 1;
+      return granted;
+    });
+  }
+
+  refusal(index: number): unknown {
+    // A reason before the start: the message was lost while the record waited (for a slot, or its FIFO group).
+    return this.reasons?.[this.slot(index)];
+  }
+
   // What happens to records.
 
   private slot(index: number): number {
@@ -230,10 +259,17 @@ export class Batch implements InvocationHost {
     // FIFO skips settle records that never started.
     const ran = this.state[i] === RUNNING;
     const done = outcome.status === 'succeeded' || outcome.status === 'duplicate';
+    this.freeSlot(i);
     // The slot first: the next receive then goes out before this deletion, and the queue answers it first.
     this.owner.recordSettled(ran, done);
     if (done) this.remove(i, 'delete');
     else this.state[i] = SETTLED;
+  }
+
+  private freeSlot(i: number): void {
+    if (this.slotted[i] === 0) return;
+    this.slotted[i] = 0;
+    this.owner.releaseSlot();
   }
 
   /** Hands the record to the acknowledger, with its newest receipt handle (once: no caller passes a record already gone). */
@@ -274,6 +310,7 @@ export class Batch implements InvocationHost {
       const state = this.state[i];
       if (state === WAITING || state === RUNNING) {
         // Never settled through the hooks: not started when the consumer stopped (or the run broke).
+        this.freeSlot(i);
         counts.unsettled++;
         if (state === RUNNING) counts.running++;
       }

@@ -9,7 +9,7 @@ import type { Envelope, FifoFailureMode } from '../types.js';
 
 /**
  * Options of {@link createConsumer}: the consumer's own (`queueUrl`,
- * `client`, `concurrency`, `batchSize`, `waitTimeSeconds`,
+ * `client`, `concurrency`, `batchSize`, `prefetch`, `waitTimeSeconds`,
  * `visibilityTimeoutSeconds`, `heartbeat`, `shutdownTimeoutMs`,
  * `sqsCallTimeoutMs`, `signal`),
  * and every option of `createBatchHandler` that means something outside
@@ -47,8 +47,9 @@ export interface ConsumerOptions<
   readonly envelope?: Env | undefined;
   /**
    * How many records may run at once across the whole consumer, whatever
-   * each receive returns. The consumer receives only while it has free
-   * slots, with several receives in flight when the free slots allow. On
+   * each receive returns. The consumer receives into free slots, with
+   * several receives in flight when the free slots allow, and one receive
+   * ahead (`prefetch`) while every slot is busy. On
    * FIFO queues a message group never has more than one record running.
    * @default 10
    */
@@ -68,6 +69,17 @@ export interface ConsumerOptions<
    * @default 10
    */
   readonly batchSize?: number | undefined;
+  /**
+   * How many messages to receive ahead while every slot is busy, so the next
+   * records start the moment slots free instead of after a receive's round
+   * trip. Messages received ahead wait here, invisible (the heartbeat
+   * extends them like any held message), start in the order they came, and
+   * are given back without running on `stop()`. `0` receives only into free
+   * slots. A message waiting here is one another consumer of the queue
+   * cannot take: keep it small when records are slow.
+   * @default `batchSize` (one receive ahead)
+   */
+  readonly prefetch?: number | undefined;
   /**
    * Long polling: how long a `ReceiveMessage` waits for messages, in seconds
    * (0 to 20). `stop()` waits for receives in flight (and gives back what
@@ -155,6 +167,9 @@ export const CONSUMER_DEFAULTS = Object.freeze({
   sqsCallTimeoutMs: 5000,
 } as const);
 
+/** The most messages received ahead: more than a few receives' worth only hides them from other consumers. */
+const MAX_PREFETCH = 1000;
+
 /** The longest `sqsCallTimeoutMs`: a call that takes five minutes has failed. */
 const MAX_SQS_CALL_TIMEOUT_MS = 300_000;
 
@@ -163,6 +178,8 @@ export interface ResolvedConsumerOptions {
   readonly queueUrl: string;
   readonly client: SqsClientLike | undefined;
   readonly batchSize: number;
+  /** `undefined`: one receive ahead (the batch size the consumer uses). */
+  readonly prefetch: number | undefined;
   readonly waitTimeSeconds: number;
   readonly visibilityTimeoutSeconds: number | undefined;
   readonly heartbeat: boolean;
@@ -175,6 +192,7 @@ const OWN_KEYS = [
   'queueUrl',
   'client',
   'batchSize',
+  'prefetch',
   'waitTimeSeconds',
   'visibilityTimeoutSeconds',
   'heartbeat',
@@ -233,7 +251,7 @@ export function resolveConsumerOptions(
 }
 
 function checkOwn(input: Record<string, unknown>): ResolvedConsumerOptions {
-  const { queueUrl, client, batchSize, waitTimeSeconds, visibilityTimeoutSeconds, heartbeat } = input;
+  const { queueUrl, client, batchSize, prefetch, waitTimeSeconds, visibilityTimeoutSeconds, heartbeat } = input;
   const { shutdownTimeoutMs, sqsCallTimeoutMs, signal } = input;
   if (typeof queueUrl !== 'string' || queueUrl === '') {
     throw new InvalidOptionsError(`Expected \`queueUrl\` to be a queue URL, got ${describeValue(queueUrl)}`);
@@ -244,6 +262,7 @@ function checkOwn(input: Record<string, unknown>): ResolvedConsumerOptions {
     );
   }
   integerIn('batchSize', batchSize, 1, 10);
+  integerIn('prefetch', prefetch, 0, MAX_PREFETCH);
   integerIn('waitTimeSeconds', waitTimeSeconds, 0, 20);
   integerIn('visibilityTimeoutSeconds', visibilityTimeoutSeconds, 1, MAX_VISIBILITY_SECONDS);
   integerIn('sqsCallTimeoutMs', sqsCallTimeoutMs, 1, MAX_SQS_CALL_TIMEOUT_MS);
@@ -258,6 +277,7 @@ function checkOwn(input: Record<string, unknown>): ResolvedConsumerOptions {
     queueUrl,
     client: client as SqsClientLike | undefined,
     batchSize: (batchSize as number | undefined) ?? CONSUMER_DEFAULTS.batchSize,
+    prefetch: prefetch as number | undefined,
     waitTimeSeconds: (waitTimeSeconds as number | undefined) ?? CONSUMER_DEFAULTS.waitTimeSeconds,
     visibilityTimeoutSeconds: visibilityTimeoutSeconds as number | undefined,
     heartbeat: (heartbeat as boolean | undefined) ?? CONSUMER_DEFAULTS.heartbeat,

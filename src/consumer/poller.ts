@@ -22,12 +22,15 @@ const EMPTY_SHORT_POLL_MS = 1000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * The consumer's machinery: flow control (receives only into free slots,
- * several at once when the free slots allow), receive retries, reading
- * each answer, the FIFO turn of each batch, and the drain on stop, which
- * ends within a bound whatever SQS does. Each received batch runs as one
- * engine invocation (`batch.ts`); a message received again while a batch
- * still holds it joins that batch instead of running twice.
+ * The consumer's machinery: flow control (receives into free slots,
+ * several at once when the free slots allow, and one receive ahead of them
+ * while every slot is busy), the slots themselves (a record takes one as
+ * it starts, whichever batch it is in, so `concurrency` holds across
+ * batches), receive retries, reading each answer, the FIFO turn of each
+ * batch, and the drain on stop, which ends within a bound whatever SQS
+ * does. Each received batch runs as one engine invocation (`batch.ts`); a
+ * message received again while a batch still holds it joins that batch
+ * instead of running twice.
  */
 export class Poller implements BatchOwner {
   private state: ConsumerState = 'idle';
@@ -35,6 +38,8 @@ export class Poller implements BatchOwner {
   private stopping = false;
   private readonly concurrency: number;
   private readonly batchSize: number;
+  /** Messages received ahead while every slot is busy (`prefetch`). */
+  private readonly prefetch: number;
   private readonly engine: Engine;
   private queue: QueueCalls | undefined;
   private acks: Acknowledger | undefined;
@@ -43,7 +48,12 @@ export class Poller implements BatchOwner {
   private info: QueueInfo | undefined;
   private readonly drained: Promise<void>;
   private resolveDrained!: () => void;
+  /** Messages received and not settled: running, or waiting for a slot or their FIFO turn. */
   private held = 0;
+  /** Slots taken: records running, and records given a slot that are about to start. */
+  private taken = 0;
+  /** Records waiting for a slot, in the order they asked; each is told whether it got one. */
+  private readonly slotWaiters: Array<(granted: boolean) => void> = [];
   private running = 0;
   private reserved = 0;
   private receiving = 0;
@@ -70,6 +80,7 @@ export class Poller implements BatchOwner {
   ) {
     this.concurrency = engine.options.concurrency;
     this.batchSize = Math.min(own.batchSize, this.concurrency);
+    this.prefetch = own.prefetch ?? this.batchSize;
     // Each batch runs as one invocation whose records all start at once: the slots were taken when it was received.
     this.engine = { ...engine, options: { ...engine.options, concurrency: this.batchSize } };
     this.drained = new Promise((resolve) => {
@@ -104,6 +115,8 @@ export class Poller implements BatchOwner {
       // abandoned) first, then one more call may settle what they leave; whatever is still open then is given up.
       const boundMs = Math.max(shutdownTimeoutMs, waitTimeSeconds * 1000 + sqsCallTimeoutMs) + sqsCallTimeoutMs;
       this.drainTimer = setTimeout(() => this.giveUp(), Math.min(boundMs, MAX_TIMER_MS));
+      // Records waiting for a slot do not start: they are given back.
+      for (const waiter of this.slotWaiters.splice(0)) waiter(false);
       this.checkDrained();
     }
     return this.drained;
@@ -129,6 +142,22 @@ export class Poller implements BatchOwner {
 
   recordStarted(): void {
     this.running++;
+  }
+
+  acquireSlot(): Promise<boolean> | undefined {
+    if (this.stopping) return Promise.resolve(false);
+    if (this.taken < this.concurrency && this.slotWaiters.length === 0) {
+      this.taken++;
+      return undefined;
+    }
+    return new Promise((resolve) => this.slotWaiters.push(resolve));
+  }
+
+  releaseSlot(): void {
+    const next = this.slotWaiters.shift();
+    // Handed straight to the record that waited longest: the slot stays taken.
+    if (next !== undefined) next(true);
+    else this.taken--;
   }
 
   recordSettled(ran: boolean, succeeded: boolean): void {
@@ -297,8 +326,10 @@ export class Poller implements BatchOwner {
 
   /**
    * Starts receives while slots are free: always one when any is free, more
-   * only for full batches. While the circuit breaker is open, none; while it
-   * is half-open, one receive of `halfOpenRecords` messages (the probes).
+   * only for full batches; with none free, one receive ahead (`prefetch`)
+   * when nothing else is being received, whose records wait for slots.
+   * While the circuit breaker is open, none; while it is half-open, one
+   * receive of `halfOpenRecords` messages (the probes).
    */
   private pump(): void {
     if (this.stopping || this.state !== 'running') return;
@@ -318,8 +349,16 @@ export class Poller implements BatchOwner {
     }
     for (;;) {
       const free = this.concurrency - this.held - this.reserved;
-      if (free <= 0 || (this.receiving > 0 && free < this.batchSize)) return;
-      this.receive(Math.min(this.batchSize, free));
+      if (free > 0) {
+        if (this.receiving > 0 && free < this.batchSize) return;
+        this.receive(Math.min(this.batchSize, free));
+        continue;
+      }
+      // Every slot is busy or promised: one receive ahead, so the next records start as soon as slots free;
+      // for a whole batch (or all of `prefetch`), so that slots freeing one by one do not split receives.
+      const ahead = free + this.prefetch;
+      if (ahead < Math.max(1, Math.min(this.batchSize, this.prefetch)) || this.receiving > 0) return;
+      this.receive(Math.min(this.batchSize, ahead));
     }
   }
 

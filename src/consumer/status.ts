@@ -27,7 +27,11 @@ export type ConsumerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stop
  */
 export interface ConsumerStatus {
   readonly state: ConsumerState;
-  /** Records received and not yet finished: running, or waiting for their turn. Never more than `concurrency`. */
+  /**
+   * Records received and not yet finished: running, or waiting for their
+   * turn or for a free slot (received ahead). Never more than `concurrency`
+   * plus `prefetch`.
+   */
   readonly inFlight: number;
   /** Records whose function is running now. */
   readonly running: number;

@@ -20,6 +20,21 @@ export interface InvocationHost {
    */
   canStart(): boolean;
   /**
+   * Asked as the record at `index` is about to start, after `canStart`: a
+   * shared limit on records running (the consumer's slots, across its
+   * batches). `undefined` lets it start now; otherwise it starts when the
+   * promise resolves `true`, and is `skipped` with reason `'shutdown'` when
+   * it resolves `false`. Each record given a slot settles through the hooks.
+   */
+  acquire?(index: number): PromiseLike<boolean> | undefined;
+  /**
+   * Asked as the record at `index` is about to start: a reason answered
+   * (its message was lost while it waited for its turn) fails the record
+   * with it, without calling `processRecord`: a message SQS may deliver
+   * to someone else is never started here.
+   */
+  refusal?(index: number): unknown;
+  /**
    * Resolves when the host stops waiting for the records still running: the
    * run concludes at once, as at a Lambda deadline, and those records fail
    * with their signal's reason. Abort their signals before resolving it.

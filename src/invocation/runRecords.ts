@@ -51,7 +51,27 @@ class Runner implements RecordRunner {
   }
 
   start(index: number): boolean | PromiseLike<unknown> | Settling {
+    const host = this.invocation.host;
+    if (host !== undefined) {
+      // A host's shared limit (the consumer's slots): the record starts once it has one.
+      const waiting = host.acquire?.(index);
+      if (waiting !== undefined) {
+        return new Settling(
+          Promise.resolve(waiting).then(
+            (granted) => (granted ? this.settledWhenDone(index, this.begin(index)) : this.notStarted(index)),
+            () => this.notStarted(index),
+          ),
+        );
+      }
+    }
+    return this.begin(index);
+  }
+
+  /** Starts the record: the idempotency gate, then the user's function (parsing its body first, unless phase 2 did). */
+  private begin(index: number): boolean | PromiseLike<unknown> | Settling {
     const { invocation } = this;
+    const refusal = invocation.host?.refusal?.(index);
+    if (refusal !== undefined) return this.failed(index, refusal);
     if (invocation.started !== undefined) invocation.started[index] = 1;
     invocation.gate?.started();
     invocation.hooks?.recordStarted?.(index);
@@ -139,6 +159,21 @@ class Runner implements RecordRunner {
       ? { status: 'invalid', messageId, index, error: error as RecordValidationError }
       : { status: 'failed', messageId, index, error };
     return this.invocation.settle(outcome);
+  }
+
+  /** A record the host gave no slot (it stopped): not run, and given back. */
+  private notStarted(index: number): boolean {
+    const messageId = this.invocation.ids[index] as string;
+    return this.invocation.settle({ status: 'skipped', messageId, index, reason: 'shutdown' });
+  }
+
+  /** Whether the record succeeded, once what `begin` started has settled. */
+  private settledWhenDone(
+    index: number,
+    started: boolean | PromiseLike<unknown> | Settling,
+  ): boolean | PromiseLike<boolean> {
+    if (started instanceof Settling) return started.done;
+    return this.settleWhenDone(index, started);
   }
 
   /** Settles a record once the work `run` returned is done. */

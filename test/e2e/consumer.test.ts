@@ -108,7 +108,7 @@ describe.each([
 });
 
 describe('consumer end to end (fauxqs)', () => {
-  it('never runs more records than `concurrency`, and fills every slot (several receives in flight)', async () => {
+  it('never runs more records than `concurrency`, fills every slot (several receives in flight), and holds one receive ahead', async () => {
     const queue = await local.createQueue(name('cap'), { VisibilityTimeout: '5' });
     await local.send(
       queue.url,
@@ -134,7 +134,8 @@ describe('consumer end to end (fauxqs)', () => {
     await until(() => running === limit, 10_000, 'every slot to be taken');
     await sleep(200); // receives that would break the cap would have returned by now
     expect(running).toBe(limit);
-    expect(consumer.status()).toMatchObject({ inFlight: limit, running: limit });
+    // Every slot runs, and one receive ahead (prefetch: the batch size) waits for them.
+    expect(consumer.status()).toMatchObject({ inFlight: limit + 3, running: limit });
     gate.resolve();
     await until(() => done === 120, 20_000, 'every record');
     await consumer.stop();

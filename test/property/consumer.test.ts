@@ -8,7 +8,8 @@
  * does:
  *
  * - no message runs twice at once in one consumer, whether or not the
- *   heartbeat can extend it, and never more than `concurrency` records run;
+ *   heartbeat can extend it, never more than `concurrency` records run, and
+ *   never more than `concurrency` plus `prefetch` messages are held;
  * - `stop()` and `start()` settle within the bound `stop()` documents, and
  *   `start()` rejects only when SQS answered that the queue cannot be used;
  * - nothing is deleted (nor asked to be) that did not succeed or was not
@@ -111,6 +112,7 @@ async function violationsOf(s: ConsumerScenario): Promise<string[]> {
       client: sqs,
       concurrency: s.concurrency,
       batchSize: Math.min(s.batchSize, 10),
+      ...(s.prefetch === undefined ? {} : { prefetch: s.prefetch }),
       waitTimeSeconds: s.waitTimeSeconds,
       heartbeat: s.heartbeat,
       shutdownTimeoutMs: s.shutdownTimeoutMs,
@@ -132,6 +134,8 @@ async function violationsOf(s: ConsumerScenario): Promise<string[]> {
     const status = consumer.status();
     const now = Date.now();
     if (status.state === 'stopping' || status.state === 'stopped') stoppingSince ??= now - STEP_MS;
+    const mayHold = s.concurrency + (s.prefetch ?? Math.min(s.batchSize, s.concurrency));
+    if (status.inFlight > mayHold) violations.push(`${status.inFlight} messages held (at most ${mayHold})`);
     if (status.state !== 'running' || status.inFlight >= s.concurrency) {
       freeSince = undefined;
       return;

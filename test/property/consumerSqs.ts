@@ -87,6 +87,8 @@ export interface ConsumerScenario {
   readonly shutdownTimeoutMs: number;
   readonly concurrency: number;
   readonly batchSize: number;
+  /** `undefined`: the default (one receive ahead). */
+  readonly prefetch: number | undefined;
   readonly heartbeat: boolean;
   readonly drop: boolean;
   readonly tracer: boolean;
@@ -133,6 +135,7 @@ export function consumerScenario(): fc.Arbitrary<ConsumerScenario> {
     shutdownTimeoutMs: fc.integer({ min: 0, max: 4000 }),
     concurrency: fc.integer({ min: 1, max: 5 }),
     batchSize: fc.integer({ min: 1, max: 5 }),
+    prefetch: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }),
     heartbeat: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
     drop: fc.boolean(),
     tracer: fc.boolean(),

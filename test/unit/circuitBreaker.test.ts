@@ -340,6 +340,8 @@ describe('the circuit in the consumer', () => {
         client: sqs,
         queueUrl: sqs.queueUrl('orders'),
         waitTimeSeconds: 0,
+        // No receive ahead: one receive goes out before the circuit is known to be open, and this counts them.
+        prefetch: 0,
         logger: false,
         circuitBreaker: new CircuitBreaker({ store }),
       },

@@ -33,6 +33,9 @@ function fakeOwner(processRecord: ProcessRecord<string>, options: Record<string,
       return answer([...entries]);
     },
     recordStarted() {},
+    // A slot is always free here: the poller's slots have tests of their own (consumerPrefetch.test.ts).
+    acquireSlot: () => undefined,
+    releaseSlot() {},
     recordSettled: () => void calls.settled++,
     recordsReleased(count: number) {
       calls.releasedBefore += count;
