@@ -24,7 +24,8 @@ export interface InvocationHost {
    * shared limit on records running (the consumer's slots, across its
    * batches). `undefined` lets it start now; otherwise it starts when the
    * promise resolves `true`, and is `skipped` with reason `'shutdown'` when
-   * it resolves `false`. Each record given a slot settles through the hooks.
+   * it resolves `false`; it must never reject. Each record given a slot
+   * settles through the hooks.
    */
   acquire?(index: number): PromiseLike<boolean> | undefined;
   /**

@@ -51,20 +51,16 @@ class Runner implements RecordRunner {
   }
 
   start(index: number): boolean | PromiseLike<unknown> | Settling {
-    const host = this.invocation.host;
-    if (host !== undefined) {
-      // A host's shared limit (the consumer's slots): the record starts once it has one.
-      const waiting = host.acquire?.(index);
-      if (waiting !== undefined) {
-        return new Settling(
-          Promise.resolve(waiting).then(
-            (granted) => (granted ? this.settledWhenDone(index, this.begin(index)) : this.notStarted(index)),
-            () => this.notStarted(index),
-          ),
-        );
-      }
-    }
-    return this.begin(index);
+    // A host's shared limit (the consumer's slots): the record starts once it has one, or is given back.
+    const waiting = this.invocation.host?.acquire?.(index);
+    if (waiting === undefined) return this.begin(index);
+    return new Settling(
+      waiting.then((granted) => {
+        if (granted) return this.settleWhenDone(index, this.begin(index));
+        this.skip(index, 'shutdown');
+        return false;
+      }),
+    );
   }
 
   /** Starts the record: the idempotency gate, then the user's function (parsing its body first, unless phase 2 did). */
@@ -161,24 +157,13 @@ class Runner implements RecordRunner {
     return this.invocation.settle(outcome);
   }
 
-  /** A record the host gave no slot (it stopped): not run, and given back. */
-  private notStarted(index: number): boolean {
-    const messageId = this.invocation.ids[index] as string;
-    return this.invocation.settle({ status: 'skipped', messageId, index, reason: 'shutdown' });
-  }
-
-  /** Whether the record succeeded, once what `begin` started has settled. */
-  private settledWhenDone(
+  /** Settles a record once the work `run` (or `begin`) returned is done; answers whether it succeeded. */
+  private settleWhenDone(
     index: number,
-    started: boolean | PromiseLike<unknown> | Settling,
+    work: boolean | PromiseLike<unknown> | Settling,
   ): boolean | PromiseLike<boolean> {
-    if (started instanceof Settling) return started.done;
-    return this.settleWhenDone(index, started);
-  }
-
-  /** Settles a record once the work `run` returned is done. */
-  private settleWhenDone(index: number, work: boolean | PromiseLike<unknown>): boolean | PromiseLike<boolean> {
     if (typeof work === 'boolean') return work;
+    if (work instanceof Settling) return work.done;
     return Promise.resolve(work).then(
       (value: unknown) => this.succeeded(index, value),
       (error: unknown) => this.failed(index, error),
