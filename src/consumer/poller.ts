@@ -145,7 +145,7 @@ export class Poller implements BatchOwner {
   }
 
   acquireSlot(): Promise<boolean> | undefined {
-    if (this.stopping) return Promise.resolve(false);
+    // Asked only right after `canStart()` said yes: once stopping, no record asks.
     if (this.taken < this.concurrency && this.slotWaiters.length === 0) {
       this.taken++;
       return undefined;
