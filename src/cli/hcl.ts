@@ -104,9 +104,14 @@ export class HclValues {
     }
   }
 
-  /** An object key: a bare name (read from the source by its range) or a string. */
+  /** An object key: a bare name (read from the source by its range), a string, or (unevaluated) its text. */
   private async key(node: HclNode, source: string): Promise<string> {
-    if (node.children.length > 0) return String(await this.node(node, source));
+    // A quoted key arrives wrapped in an untyped node around its template.
+    const inner = node.type === '' && node.children.length === 1 ? (node.children[0] as HclNode) : node;
+    if (inner.children.length > 0) {
+      const value = await this.node(inner, source);
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+    }
     const range = node.range;
     const bytes = Buffer.from(source);
     const text = range ? bytes.subarray(range.start.byte, range.end.byte).toString('utf8').trim() : '';
@@ -155,7 +160,8 @@ export function resourceReference(accessor: string, addresses: ReadonlySet<strin
 function literal(type: string | undefined, value: string | undefined): unknown {
   if (type === 'number') return Number(value);
   if (type === 'bool') return value === 'true';
-  if (type === 'null' || value === undefined) return null;
+  // `null` is a literal of the dynamic type.
+  if (type === 'null' || value === undefined || (type === 'dynamic' && value === 'null')) return null;
   // `$${` and `%%{` are Terraform's escapes for a literal `${` and `%{`.
   return value.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{');
 }
